@@ -1,0 +1,54 @@
+"""Pieces every grid game shares: pixel observations and the lazily opened human window."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def downscale(frame: np.ndarray, size: int) -> np.ndarray:
+    """Resize an (H, W, 3) uint8 frame to (size, size, 3) by area averaging (nearest where it grows)."""
+    if size <= 0:
+        raise ValueError(f"pixel size must be positive, got {size}")
+    height, width = frame.shape[:2]
+    rows = (np.arange(size + 1) * height) // size
+    cols = (np.arange(size + 1) * width) // size
+    if height >= size and width >= size:
+        # Area average through cumulative sums: exact and fast for any ratio.
+        summed = np.cumsum(np.cumsum(frame.astype(np.int64), axis=0), axis=1)
+        summed = np.pad(summed, ((1, 0), (1, 0), (0, 0)))
+        total = summed[rows[1:]][:, cols[1:]] - summed[rows[:-1]][:, cols[1:]]
+        total = total - summed[rows[1:]][:, cols[:-1]] + summed[rows[:-1]][:, cols[:-1]]
+        area = np.outer(np.diff(rows), np.diff(cols))[..., None]
+        return (total // area).astype(np.uint8)
+    return frame[np.minimum(rows[:-1], height - 1)][:, np.minimum(cols[:-1], width - 1)].copy()
+
+
+class HumanWindow:
+    """A pygame window for ``render_mode="human"``; pygame is imported only when one is opened."""
+
+    def __init__(self, title: str, fps: int) -> None:
+        self.title = title
+        self.fps = fps
+        self._screen = None
+        self._clock = None
+
+    def show(self, frame: np.ndarray) -> None:
+        import pygame
+
+        if self._screen is None:
+            pygame.init()
+            pygame.display.set_caption(self.title)
+            self._screen = pygame.display.set_mode((frame.shape[1], frame.shape[0]))
+            self._clock = pygame.time.Clock()
+        pygame.event.pump()
+        surface = pygame.surfarray.make_surface(np.ascontiguousarray(frame.transpose(1, 0, 2)))
+        self._screen.blit(surface, (0, 0))
+        pygame.display.flip()
+        self._clock.tick(self.fps)
+
+    def close(self) -> None:
+        if self._screen is not None:
+            import pygame
+
+            pygame.display.quit()
+            self._screen = None

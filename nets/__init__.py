@@ -1,0 +1,6 @@
+"""Neural networks: encoders and heads, built from plain shapes (this package knows nothing of gymnasium)."""
+
+from nets.encoders import CNNEncoder, MLPEncoder, make_encoder
+from nets.heads import CategoricalHead, GaussianHead, QHead, ValueHead
+
+__all__ = ["CNNEncoder", "MLPEncoder", "make_encoder", "QHead", "CategoricalHead", "GaussianHead", "ValueHead"]

@@ -1,0 +1,78 @@
+"""Checkpoint files: tensors and plain Python values only, written atomically, loaded with weights_only=True.
+
+A pickle that could run code on load is refused by torch's weights-only unpickler; every failure becomes one
+readable ``DojoError`` line.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import platform
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import gymnasium
+import numpy as np
+import torch
+
+from agents.errors import DojoError
+
+FORMAT_NAME = "dojo-checkpoint"
+FORMAT_VERSION = 1
+REQUIRED_KEYS = ("format", "version", "agent", "env_id", "env_kwargs", "spaces", "config", "model", "counters")
+
+
+def library_versions() -> dict[str, str]:
+    return {"torch": torch.__version__, "gymnasium": gymnasium.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` (plus format fields) to ``path`` atomically: a temp file, fsync, then os.replace.
+
+    A crash mid-save leaves the previous file intact.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "versions": library_versions(), **payload}
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(data, stream)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
+    """Read and validate a Dojo checkpoint, always with ``weights_only=True``; raise DojoError on any problem."""
+    path = Path(path)
+    if not path.exists():
+        raise DojoError(f"checkpoint {path} does not exist")
+    if path.is_dir():
+        raise DojoError(f"checkpoint {path} is a folder, not a .pt file")
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unsafe content"
+        raise DojoError(f"refusing to load {path}: it holds more than tensors and plain values "
+                        f"(it could run code on load) [{first_line[:120]}]") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, IndexError) as error:
+        reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
+        raise DojoError(f"{path} is not a readable checkpoint (truncated or corrupt?): {reason}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
+        raise DojoError(f"{path} is not a Dojo checkpoint (no '{FORMAT_NAME}' format marker)")
+    if data.get("version") != FORMAT_VERSION:
+        raise DojoError(f"{path} has checkpoint format version {data.get('version')}; this Dojo reads "
+                        f"version {FORMAT_VERSION}")
+    missing = [key for key in REQUIRED_KEYS if key not in data]
+    if missing:
+        raise DojoError(f"{path} is missing {', '.join(missing)}: not a complete Dojo checkpoint")
+    return data

@@ -1,0 +1,98 @@
+"""The headless commands behind ``main.py``: train, eval and list."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from typing import Any
+
+import numpy as np
+
+import envs
+from agents import AGENT_NAMES, agent_module, load_agent
+from agents.common import evaluate
+from agents.config import load_presets
+from agents.errors import DojoError
+
+
+def train(args: argparse.Namespace) -> int:
+    from agents.trainer import Trainer
+
+    if not args.resume and (not args.env or not args.agent):
+        raise DojoError("train needs --env and --agent (or --resume CHECKPOINT); see: python main.py list")
+    trainer = Trainer(args.agent or "", args.env or "", steps=args.steps, seed=args.seed, device=args.device,
+                      run_dir=args.run_dir, resume=args.resume, overrides=args.set or [],
+                      early_stop=not args.no_early_stop)
+    threshold = "none" if trainer.threshold is None else f"{trainer.threshold:g}"
+    print(f"Training {trainer.agent} on {trainer.env_id} (preset {trainer.preset_name}) on {trainer.device}; "
+          f"up to {trainer.total_steps:,} steps, solved at eval mean >= {threshold}; run dir {trainer.run_dir}")
+    result = trainer.run(progress=not args.quiet)
+    report_training(result, trainer.env_id)
+    return 130 if result["interrupted"] else 0
+
+
+def report_training(result: dict[str, Any], env_id: str) -> None:
+    """Where things went and what to run next, then the result as one JSON line."""
+    if result["interrupted"]:
+        print(f"Interrupted at step {result['steps']:,}: saved {result['last']}")
+    elif result["solved"]:
+        print(f"Solved {env_id} at step {result['solved_at_step']:,} (eval {result['best_eval']:.1f}) "
+              f"in {result['elapsed_s']:.1f} s")
+    else:
+        best = "n/a" if result["best_eval"] == float("-inf") else f"{result['best_eval']:.1f}"
+        print(f"Finished {result['steps']:,} steps in {result['elapsed_s']:.1f} s; best eval {best}")
+    best = result["best"]
+    print(f"Checkpoints: {result['last']} (latest), {best} (best eval)")
+    print(f"Evaluate it:  python main.py eval {shlex.quote(best)} --episodes 100")
+    print(f"Watch it:     python main.py watch --checkpoint {shlex.quote(best)}")
+    print(f"Resume:       python main.py train --resume {shlex.quote(str(result['last']))}")
+    print(json.dumps({k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in result.items()}))
+
+
+def evaluate_checkpoint(args: argparse.Namespace) -> int:
+    if args.episodes < 1:
+        raise DojoError(f"--episodes must be at least 1, got {args.episodes}")
+    agent = load_agent(args.checkpoint, device=args.device)
+    env_kwargs = dict(agent.env_kwargs)
+    if args.opponent:
+        if agent.env_id not in envs.TWO_PLAYER:
+            raise DojoError(f"--opponent only applies to two-player games; {agent.env_id} is single-player")
+        env_kwargs["opponent"] = args.opponent
+    returns = evaluate(agent.act_batch, agent.env_id, env_kwargs, args.episodes, seed=args.seed)
+    result = {"mean_return": float(returns.mean()), "std_return": float(returns.std()),
+              "min_return": float(returns.min()), "max_return": float(returns.max()), "episodes": int(args.episodes),
+              "env": agent.env_id, "agent": agent.name, "checkpoint": str(args.checkpoint)}
+    threshold = envs.solved_threshold(agent.env_id)
+    if threshold is not None:
+        result["solved"] = bool(returns.mean() >= threshold)
+    print(f"{agent.name} on {agent.env_id}: mean return {returns.mean():.2f} +/- {returns.std():.2f} over "
+          f"{args.episodes} episodes (min {returns.min():.1f}, max {returns.max():.1f})")
+    print(json.dumps(result))
+    return 0
+
+
+def list_everything(_: argparse.Namespace) -> int:
+    presets = load_presets()
+    print("Envs:")
+    for env_id in envs.all_env_ids():
+        threshold = envs.solved_threshold(env_id)
+        kind = "two-player" if env_id in envs.TWO_PLAYER else "single-player"
+        solved = f"solved at {threshold:g}" if threshold is not None else "no solved threshold"
+        print(f"  {env_id:<22} {kind:<14} {solved}")
+    print("Agents:")
+    for name in AGENT_NAMES:
+        module = agent_module(name)
+        summary = (module.__doc__ or "").strip().splitlines()[0]
+        print(f"  {name:<10} {summary}")
+    print("Presets (agent: envs with tuned defaults; others use the agent's default preset):")
+    for name in AGENT_NAMES:
+        tuned = [env for env in presets.get(name, {}) if env != "default"]
+        print(f"  {name:<10} {', '.join(tuned) if tuned else '(default only)'}")
+    return 0
+
+
+def fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2

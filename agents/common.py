@@ -1,0 +1,191 @@
+"""What every agent shares: devices, env construction, space descriptions, RNG state and greedy evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+import envs
+from agents.errors import DojoError
+
+ActFn = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """``auto`` picks CUDA, then Apple's MPS, then the CPU; an explicit device must be available."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name not in ("cpu", "cuda", "mps"):
+        raise DojoError(f"unknown device {name!r}; choose auto, cpu, cuda or mps")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise DojoError("device cuda asked for, but no CUDA GPU is available (try --device auto)")
+    if name == "mps" and not torch.backends.mps.is_available():
+        raise DojoError("device mps asked for, but Apple's MPS is not available (try --device auto)")
+    return torch.device(name)
+
+
+def check_env_id(env_id: str) -> None:
+    """Raise a one-line error for an env id gymnasium does not know."""
+    if env_id not in gym.registry:
+        known = ", ".join(envs.all_env_ids())
+        raise DojoError(f"unknown env {env_id!r}; Dojo offers: {known} (any registered gymnasium id works too)")
+
+
+def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode: str | None = None) -> gym.Env:
+    """One env, with kwargs errors turned into a one-line message."""
+    check_env_id(env_id)
+    kwargs = dict(env_kwargs or {})
+    if render_mode is not None:
+        kwargs["render_mode"] = render_mode
+    try:
+        return gym.make(env_id, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise DojoError(f"cannot make {env_id} with {kwargs}: {error}") from None
+
+
+def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> gym.vector.VectorEnv:
+    """A vector env: gymnasium's numpy implementation where one exists (CartPole), else synchronous copies."""
+    check_env_id(env_id)
+    kwargs = dict(env_kwargs or {})
+    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point and not kwargs else "sync"
+    try:
+        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
+    except (TypeError, ValueError) as error:
+        raise DojoError(f"cannot make {env_id} with {kwargs}: {error}") from None
+
+
+def describe_spaces(observation_space: gym.Space, action_space: gym.Space) -> dict[str, Any]:
+    """A JSON-able description of the spaces, stored in checkpoints so a model can be rebuilt without the env."""
+    if isinstance(observation_space, gym.spaces.Discrete):
+        obs = {"type": "discrete", "n": int(observation_space.n)}
+    elif isinstance(observation_space, gym.spaces.Box):
+        high = np.asarray(observation_space.high, dtype=np.float64)
+        finite_high = float(high[np.isfinite(high)].max()) if np.isfinite(high).any() else 1.0
+        obs = {"type": "box", "shape": list(observation_space.shape), "dtype": str(observation_space.dtype),
+               "max": finite_high}
+    else:
+        raise DojoError(f"observation space {observation_space} is not supported (Box or Discrete only)")
+    if isinstance(action_space, gym.spaces.Discrete):
+        act = {"type": "discrete", "n": int(action_space.n)}
+    elif isinstance(action_space, gym.spaces.Box):
+        act = {"type": "box", "shape": list(action_space.shape), "low": action_space.low.astype(float).tolist(),
+               "high": action_space.high.astype(float).tolist()}
+    else:
+        raise DojoError(f"action space {action_space} is not supported (Discrete or Box only)")
+    return {"observation": obs, "action": act}
+
+
+def input_scale(obs_desc: dict[str, Any]) -> float:
+    """Images (uint8 up to 255) are scaled into [0, 1]; everything else goes in as it is."""
+    if obs_desc.get("dtype") == "uint8" and obs_desc.get("max", 1.0) > 1.0:
+        return 1.0 / 255.0
+    return 1.0
+
+
+def obs_shape(obs_desc: dict[str, Any]) -> tuple[int, ...]:
+    """The tensor shape of one observation (a Discrete observation becomes a one-hot vector)."""
+    if obs_desc["type"] == "discrete":
+        return (int(obs_desc["n"]),)
+    return tuple(int(d) for d in obs_desc["shape"])
+
+
+def generator_state(rng: np.random.Generator) -> dict[str, Any]:
+    """A numpy Generator's state as plain Python values (safe for weights_only checkpoints)."""
+    return dict(rng.bit_generator.state)
+
+
+def restore_generator(state: dict[str, Any]) -> np.random.Generator:
+    rng = np.random.Generator(getattr(np.random, state["bit_generator"])())
+    rng.bit_generator.state = state
+    return rng
+
+
+def episode_seed(base_seed: int, episode: int) -> int:
+    """The reset seed of a training episode: deterministic, so a resumed run replays the same episodes."""
+    return (base_seed * 1_000_003 + episode * 7919) % (2**31 - 1)
+
+
+def action_mask_of(info: dict[str, Any]) -> np.ndarray | None:
+    mask = info.get("action_mask")
+    return None if mask is None else np.asarray(mask, dtype=bool)
+
+
+def evaluate(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+             max_steps: int = 100_000) -> np.ndarray:
+    """Returns of ``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step)."""
+    vec = make_vec_env(env_id, episodes, env_kwargs)
+    try:
+        obs, info = vec.reset(seed=seed)
+        returns = np.zeros(episodes, dtype=np.float64)
+        finished = np.zeros(episodes, dtype=bool)
+        for _ in range(max_steps):
+            actions = act(obs, action_mask_of(info))
+            obs, reward, terminated, truncated, info = vec.step(actions)
+            returns += np.where(finished, 0.0, reward)
+            finished |= np.logical_or(terminated, truncated)
+            if finished.all():
+                break
+        return returns
+    finally:
+        vec.close()
+
+
+def set_torch_threads(device: torch.device, threads: int) -> None:
+    """Small nets run fastest on one CPU thread: more threads only fight the env and the UI for cores."""
+    if device.type == "cpu" and threads > 0:
+        torch.set_num_threads(threads)
+
+
+def preprocess(obs: Any, obs_desc: dict[str, Any]) -> np.ndarray:
+    """One observation as the array the nets take: Discrete indices become one-hot vectors."""
+    if obs_desc["type"] == "discrete":
+        one_hot = np.zeros(int(obs_desc["n"]), dtype=np.float32)
+        one_hot[int(obs)] = 1.0
+        return one_hot
+    return np.asarray(obs)
+
+
+def preprocess_batch(obs: Any, obs_desc: dict[str, Any]) -> np.ndarray:
+    """A batch of observations (from a vector env) as the array the nets take."""
+    if obs_desc["type"] == "discrete":
+        indices = np.asarray(obs, dtype=np.int64).reshape(-1)
+        return np.eye(int(obs_desc["n"]), dtype=np.float32)[indices]
+    return np.asarray(obs)
+
+
+def mask_tensor(action_mask: np.ndarray | None, device: torch.device) -> torch.Tensor | None:
+    if action_mask is None:
+        return None
+    return torch.as_tensor(np.asarray(action_mask, dtype=bool), device=device)
+
+
+def build_encoder(spaces: dict[str, Any], kind: str, hidden: tuple[int, ...], activation: str,
+                  cnn_channels: tuple[int, ...], cnn_features: int) -> torch.nn.Module:
+    """The encoder for an observation space: ``auto`` gives a CNN for (C, H, W) observations, else an MLP."""
+    from nets import CNNEncoder, MLPEncoder
+
+    desc = spaces["observation"]
+    shape = obs_shape(desc)
+    scale = input_scale(desc)
+    if kind not in ("auto", "mlp", "cnn"):
+        raise DojoError(f"unknown encoder {kind!r}; choose auto, mlp or cnn")
+    if kind == "cnn" or (kind == "auto" and len(shape) == 3):
+        if len(shape) != 3:
+            raise DojoError(f"encoder=cnn needs (C, H, W) observations, this env gives shape {shape}")
+        return CNNEncoder(shape, cnn_channels, cnn_features, scale)
+    return MLPEncoder(shape, hidden, activation, scale)
+
+
+def make_adam(params: Any, lr: float, device: torch.device, eps: float = 1e-8) -> torch.optim.Adam:
+    """Adam, fused into one kernel where the device supports it (measured: ~20% faster DQN steps on a CPU)."""
+    if device.type in ("cpu", "cuda"):
+        return torch.optim.Adam(params, lr=lr, eps=eps, fused=True)
+    return torch.optim.Adam(params, lr=lr, eps=eps)

@@ -1,0 +1,306 @@
+"""Double DQN with a target network, Huber loss, gradient clipping and a linear epsilon schedule.
+
+Options: dueling head, n-step returns, hard or Polyak target updates, ``train_freq`` / ``gradient_steps``.
+Time-limit truncation is not termination: a truncated transition still bootstraps from its next state.
+Action masks (from ``info["action_mask"]``) restrict exploration, the greedy choice and the target's max.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from agents.common import (
+    action_mask_of,
+    build_encoder,
+    describe_spaces,
+    episode_seed,
+    generator_state,
+    make_adam,
+    make_env,
+    mask_tensor,
+    preprocess,
+    preprocess_batch,
+    restore_generator,
+)
+from agents.errors import DojoError
+from agents.replay import ReplayBuffer
+from nets import QHead
+
+
+@dataclass
+class DQNConfig:
+    """Hyperparameters of DQN; every field can be set with ``--set key=value``."""
+
+    learning_rate: float = 1e-3
+    """Adam step size."""
+    buffer_size: int = 100_000
+    """Replay buffer capacity in transitions."""
+    batch_size: int = 64
+    """Transitions per gradient step."""
+    gamma: float = 0.99
+    """Discount factor."""
+    learning_starts: int = 1_000
+    """Env steps of pure exploration before the first update."""
+    train_freq: int = 4
+    """Env steps between training phases."""
+    gradient_steps: int = 1
+    """Gradient steps per training phase."""
+    target_update_interval: int = 500
+    """Env steps between hard target-network copies (used when tau == 1)."""
+    tau: float = 1.0
+    """Polyak coefficient; 1.0 means hard copies every target_update_interval steps."""
+    epsilon_start: float = 1.0
+    """Exploration rate at the first step."""
+    epsilon_end: float = 0.05
+    """Exploration rate after the decay."""
+    epsilon_decay_steps: int = 10_000
+    """Env steps over which epsilon falls linearly."""
+    max_grad_norm: float = 10.0
+    """Gradient-norm clip."""
+    double: bool = True
+    """Double DQN: the online net picks the next action, the target net values it."""
+    dueling: bool = False
+    """Dueling head (separate value and advantage streams)."""
+    n_step: int = 1
+    """Steps of real reward before bootstrapping."""
+    encoder: str = "auto"
+    """auto (CNN for grids and images, MLP for vectors), mlp or cnn."""
+    hidden: tuple[int, ...] = (256, 256)
+    """MLP layer widths."""
+    cnn_channels: tuple[int, ...] = (32, 64, 64)
+    """CNN channels per conv layer."""
+    cnn_features: int = 256
+    """Width of the CNN's output layer."""
+    torch_threads: int = 1
+    """CPU threads for torch (small nets are fastest on one)."""
+
+
+class QNetwork(nn.Module):
+    """Encoder + Q head."""
+
+    def __init__(self, spaces: dict[str, Any], config: DQNConfig) -> None:
+        super().__init__()
+        self.encoder = build_encoder(spaces, config.encoder, config.hidden, "relu", config.cnn_channels,
+                                     config.cnn_features)
+        self.head = QHead(self.encoder.output_dim, int(spaces["action"]["n"]), config.dueling)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.head(self.encoder(obs))
+
+
+def masked(q_values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    return q_values if mask is None else q_values.masked_fill(~mask, float("-inf"))
+
+
+class DQNPolicy:
+    """The greedy policy of a trained Q-network: what ``load_agent`` returns for a DQN checkpoint."""
+
+    name = "dqn"
+
+    def __init__(self, net: QNetwork, spaces: dict[str, Any], env_id: str, env_kwargs: dict[str, Any],
+                 config: DQNConfig, device: torch.device) -> None:
+        self.net, self.spaces, self.env_id, self.env_kwargs = net, spaces, env_id, env_kwargs
+        self.config, self.device = config, device
+
+    @torch.no_grad()
+    def q_values(self, obs: Any, action_mask: np.ndarray | None = None) -> np.ndarray:
+        batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
+        return masked(self.net(batch), mask_tensor(action_mask, self.device))[0].cpu().numpy()
+
+    def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
+        return int(np.argmax(self.q_values(obs, action_mask)))
+
+    @torch.no_grad()
+    def act_batch(self, obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
+        batch = torch.as_tensor(preprocess_batch(obs, self.spaces["observation"]), device=self.device)
+        return masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax(dim=1).cpu().numpy()
+
+    def explain(self, obs: Any, action_mask: np.ndarray | None = None) -> dict[str, Any]:
+        """What the agent thinks of each action, for the app's bars."""
+        return {"kind": "q_values", "values": self.q_values(obs, action_mask).tolist()}
+
+
+def policy_from_checkpoint(data: dict[str, Any], config: DQNConfig, device: torch.device) -> DQNPolicy:
+    net = QNetwork(data["spaces"], config).to(device)
+    net.load_state_dict(data["model"])
+    net.eval()
+    return DQNPolicy(net, data["spaces"], data["env_id"], data["env_kwargs"], config, device)
+
+
+class DQNLearner:
+    """Collects experience with epsilon-greedy and learns from replay; ``advance`` is one slice of that loop."""
+
+    name = "dqn"
+    config_class = DQNConfig
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: DQNConfig, device: torch.device,
+                 seed: int, render_mode: str | None = None) -> None:
+        self.env_id, self.env_kwargs, self.config, self.device, self.seed = env_id, env_kwargs, config, device, seed
+        self.env = make_env(env_id, env_kwargs, render_mode)
+        self.spaces = describe_spaces(self.env.observation_space, self.env.action_space)
+        if self.spaces["action"]["type"] != "discrete":
+            raise DojoError(f"dqn needs discrete actions, but {env_id} has continuous ones; use --agent ppo")
+        for name in ("train_freq", "gradient_steps", "batch_size", "n_step", "target_update_interval"):
+            if getattr(config, name) < 1:
+                raise DojoError(f"{name} must be at least 1, got {getattr(config, name)}")
+        torch.manual_seed(seed)
+        self.n_actions = int(self.spaces["action"]["n"])
+        self.q_net = QNetwork(self.spaces, config).to(device)
+        self.target_net = copy.deepcopy(self.q_net)
+        self.optimizer = make_adam(self.q_net.parameters(), config.learning_rate, device)
+        sample = preprocess(self.env.observation_space.sample(), self.spaces["observation"])
+        obs_dtype = torch.uint8 if sample.dtype == np.uint8 else torch.float32
+        _, probe_info = self.env.reset(seed=seed)
+        self.buffer = ReplayBuffer(config.buffer_size, sample.shape, obs_dtype, self.n_actions, device,
+                                   store_masks="action_mask" in probe_info)
+        self.rng = np.random.default_rng(seed)
+        self.steps = 0
+        self.episodes = 0
+        self.updates = 0
+        self.last_loss = float("nan")
+        self.policy = DQNPolicy(self.q_net, self.spaces, env_id, env_kwargs, config, device)
+        self._obs: np.ndarray | None = None
+        self._mask: np.ndarray | None = None
+        self._episode_return = 0.0
+        self._episode_length = 0
+        self._pending: deque[tuple[np.ndarray, int, float]] = deque()
+
+    @property
+    def epsilon(self) -> float:
+        fraction = min(1.0, self.steps / max(1, self.config.epsilon_decay_steps))
+        return self.config.epsilon_start + fraction * (self.config.epsilon_end - self.config.epsilon_start)
+
+    @property
+    def at_boundary(self) -> bool:
+        """True between episodes: the whole learner state is then in its state_dict (exact resume point)."""
+        return self._obs is None
+
+    def stats(self) -> dict[str, float]:
+        return {"epsilon": self.epsilon, "loss": self.last_loss}
+
+    def _choose_action(self, obs: np.ndarray, mask: np.ndarray | None) -> int:
+        if self.rng.random() < self.epsilon:
+            if mask is not None:
+                return int(self.rng.choice(np.flatnonzero(mask)))
+            return int(self.rng.integers(self.n_actions))
+        return self.policy.act(obs, mask)
+
+    def advance(self) -> list[dict[str, float]]:
+        """Play until the next training phase or the end of the episode; learn when due. Returns finished episodes."""
+        config = self.config
+        finished: list[dict[str, float]] = []
+        if self._obs is None:
+            raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
+            self._obs, self._mask = preprocess(raw, self.spaces["observation"]), action_mask_of(info)
+        while True:
+            action = self._choose_action(self._obs, self._mask)
+            raw_next, reward, terminated, truncated, info = self.env.step(action)
+            next_obs, next_mask = preprocess(raw_next, self.spaces["observation"]), action_mask_of(info)
+            self.steps += 1
+            self._episode_return += float(reward)
+            self._episode_length += 1
+            self._store(self._obs, action, float(reward), next_obs, next_mask, terminated, truncated)
+            self._obs, self._mask = next_obs, next_mask
+            if self.steps >= config.learning_starts and self.steps % config.train_freq == 0:
+                self._train()
+            if config.tau >= 1.0 and self.steps % config.target_update_interval == 0:
+                self.target_net.load_state_dict(self.q_net.state_dict())
+            if terminated or truncated:
+                finished.append({"return": self._episode_return, "length": self._episode_length,
+                                 **{k: float(v) for k, v in info.items() if k in ("score", "success", "win")}})
+                self.episodes += 1
+                self._obs = None
+                self._episode_return, self._episode_length = 0.0, 0
+                return finished
+            if self.steps % config.train_freq == 0:
+                return finished
+
+    def _store(self, obs: np.ndarray, action: int, reward: float, next_obs: np.ndarray,
+               next_mask: np.ndarray | None, terminated: bool, truncated: bool) -> None:
+        """Fold rewards into n-step rows; at the episode's end flush what is left (shorter rows)."""
+        gamma, n_step = self.config.gamma, self.config.n_step
+        self._pending.append((obs, action, reward))
+        done = terminated or truncated
+        while self._pending and (len(self._pending) >= n_step or done):
+            first_obs, first_action, _ = self._pending[0]
+            n_step_return = sum(r * gamma**k for k, (_, _, r) in enumerate(self._pending))
+            self.buffer.add(first_obs, first_action, n_step_return, next_obs, gamma ** len(self._pending),
+                            terminated, truncated, next_mask)
+            self._pending.popleft()
+            if not done:
+                break
+
+    def _train(self) -> None:
+        config = self.config
+        for _ in range(config.gradient_steps):
+            batch = self.buffer.sample(config.batch_size, self.rng)
+            next_mask = batch.get("next_mask")
+            # One forward pass over obs and next_obs together: on small nets the per-op overhead dominates.
+            q_both = self.q_net(torch.cat((batch["obs"], batch["next_obs"])))
+            q_now, q_next_online = q_both[: config.batch_size], q_both[config.batch_size :].detach()
+            with torch.no_grad():
+                target_q = self.target_net(batch["next_obs"])
+                if config.double:
+                    next_action = masked(q_next_online, next_mask).argmax(dim=1, keepdim=True)
+                    next_value = target_q.gather(1, next_action).squeeze(1)
+                else:
+                    next_value = masked(target_q, next_mask).max(dim=1).values
+                target = batch["reward"] + batch["discount"] * (1.0 - batch["terminated"]) * next_value
+            q_taken = q_now.gather(1, batch["action"].unsqueeze(1)).squeeze(1)
+            loss = F.smooth_l1_loss(q_taken, target)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            nn.utils.clip_grad_norm_(self.q_net.parameters(), config.max_grad_norm)
+            self.optimizer.step()
+            self.updates += 1
+            if config.tau < 1.0:
+                with torch.no_grad():
+                    torch._foreach_lerp_(list(self.target_net.parameters()), list(self.q_net.parameters()),
+                                         config.tau)
+        self.last_loss = float(loss.item())
+
+    def state_dict(self, include_replay: bool) -> dict[str, Any]:
+        state = {
+            "model": self.q_net.state_dict(),
+            "target": self.target_net.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "counters": {"steps": self.steps, "episodes": self.episodes, "updates": self.updates},
+            "rng": {"numpy": generator_state(self.rng), "torch": torch.get_rng_state()},
+            "last_loss": self.last_loss,
+        }
+        if include_replay:
+            state["replay"] = self.buffer.state_dict()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.q_net.load_state_dict(state["model"])
+        self.target_net.load_state_dict(state.get("target", state["model"]))
+        if "optimizer" in state:
+            self.optimizer.load_state_dict(state["optimizer"])
+        counters = state["counters"]
+        self.steps, self.episodes = int(counters["steps"]), int(counters["episodes"])
+        self.updates = int(counters.get("updates", 0))
+        if "rng" in state:
+            self.rng = restore_generator(state["rng"]["numpy"])
+            torch.set_rng_state(state["rng"]["torch"])
+        if "replay" in state:
+            self.buffer.load_state_dict(state["replay"])
+        self.last_loss = float(state.get("last_loss", float("nan")))
+        self._obs = None
+        self._pending.clear()
+
+    def close(self) -> None:
+        self.env.close()
+
+
+CONFIG = DQNConfig
+LEARNER = DQNLearner
+load_policy = policy_from_checkpoint

@@ -1,0 +1,93 @@
+"""Dojo: watch reinforcement-learning agents learn games, play against them, train them headless.
+
+This file only parses the command line and hands over to ``agents`` (headless work) or ``ui`` (windows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+
+DESCRIPTION = "Dojo: watch RL agents learn games live, play against them, and train them headless."
+EPILOG = """examples:
+  python main.py                                     the app (or, with no display, train DQN on CartPole)
+  python main.py train --env CartPole-v1 --agent dqn
+  python main.py train --env Pendulum-v1 --agent ppo --set learning_rate=1e-3
+  python main.py eval runs/CartPole-v1-dqn-*/checkpoints/best.pt --episodes 100
+  python main.py list"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    train = commands.add_parser("train", help="train an agent headless (no window)",
+                                description="Train an agent headless. Defaults come from the tuned preset for "
+                                            "(env, agent); --set overrides any config field.")
+    train.add_argument("--env", help="env id, e.g. CartPole-v1 or dojo/Snake-v0 (see: list)")
+    train.add_argument("--agent", help="dqn, ppo, reinforce or qlearning")
+    train.add_argument("--steps", type=int, help="env-step budget (default: the preset's)")
+    train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                       help="auto picks cuda, then mps, then cpu")
+    train.add_argument("--run-dir", help="where logs and checkpoints go (default runs/<env>-<agent>-<time>)")
+    train.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
+    train.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override config fields")
+    train.add_argument("--no-early-stop", action="store_true", help="keep training after the env is solved")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.set_defaults(handler="agents.commands:train")
+
+    evaluate = commands.add_parser("eval", help="play a checkpoint's greedy policy and report returns",
+                                   description="Play the greedy policy; the last line printed is a JSON object.")
+    evaluate.add_argument("checkpoint", help="a .pt file written by train")
+    evaluate.add_argument("--episodes", type=int, default=20, help="episodes to play (default 20)")
+    evaluate.add_argument("--seed", type=int, default=12345, help="seed of the first episode (default 12345)")
+    evaluate.add_argument("--opponent", help="two-player games: the opponent to play against")
+    evaluate.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"))
+    evaluate.set_defaults(handler="agents.commands:evaluate_checkpoint")
+
+    listing = commands.add_parser("list", help="list envs, agents and presets")
+    listing.set_defaults(handler="agents.commands:list_everything")
+    return parser
+
+
+def run_handler(handler: str, args: argparse.Namespace) -> int:
+    """Import the handler lazily (a plain `list` should not load the UI) and turn user errors into one line."""
+    from agents.commands import fail
+    from agents.errors import DojoError
+
+    module_name, function_name = handler.split(":")
+    try:
+        return getattr(importlib.import_module(module_name), function_name)(args)
+    except DojoError as error:
+        return fail(str(error))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def default_job(parser: argparse.ArgumentParser) -> int:
+    """No arguments: the app when there is a display, else the default headless job."""
+    print("No display available (or the app is not built yet): training DQN on CartPole-v1 until solved, "
+          "headless.")
+    args = parser.parse_args(["train", "--env", "CartPole-v1", "--agent", "dqn"])
+    return run_handler(args.handler, args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    # SIGTERM (a closed terminal, a killed job) saves like Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return default_job(parser)
+    return run_handler(args.handler, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

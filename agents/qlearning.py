@@ -157,7 +157,6 @@ class QLearningLearner:
 
     name = "qlearning"
     config_class = QLearningConfig
-    at_boundary = True  # Every advance ends with an episode.
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: QLearningConfig, device: torch.device,
                  seed: int, render_mode: str | None = None) -> None:

@@ -9,7 +9,8 @@ Observations:
 
 - ``obs_mode="planes"`` (default): uint8 ``(3, 2*size+1, 2*size+1)``, values 0/255, on the wall+cell grid:
   0 walls, 1 agent, 2 goal.
-- ``obs_mode="pixels"``: the rendered frame downscaled to ``(3, pixel_size, pixel_size)`` uint8.
+- ``obs_mode="pixels"``: the rendered frame downscaled to ``(3, pixel_size, pixel_size)`` uint8 (drawn by
+  a second renderer with just enough pixels per cell to cover ``pixel_size``, which keeps it cheap).
 - ``obs_mode="index"``: ``Discrete(size*size)``, the agent's cell ``row * size + col``. It says nothing about
   the walls, so it is only meaningful with ``fixed_maze=True`` (tabular Q-learning); with a new maze per
   reset it stays valid, but no agent can generalise from it.
@@ -126,7 +127,9 @@ class MazeEnv(gym.Env):
         self._window: HumanWindow | None = None
 
     # ----------------------------------------------------------------- gymnasium API
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray | int, dict[str, Any]]:
         super().reset(seed=seed)
         rules = self.rules
         # fixed_maze keeps the first maze, except that the first *seeded* reset still replaces a maze made
@@ -153,7 +156,7 @@ class MazeEnv(gym.Env):
             self._show()
         return self._observation(), self._info()
 
-    def step(self, action: int):
+    def step(self, action: int) -> tuple[np.ndarray | int, float, bool, bool, dict[str, Any]]:
         rules = self.rules
         old_cell = rules.agent
         if rules.move(action):
@@ -198,7 +201,9 @@ class MazeEnv(gym.Env):
             (pygame.K_a,): LEFT,
         }
 
-    def set_layout(self, walls: np.ndarray, start: int = 0, goal: int | None = None):
+    def set_layout(
+        self, walls: np.ndarray, start: int = 0, goal: int | None = None
+    ) -> tuple[np.ndarray | int, dict[str, Any]]:
         """Replace the maze with a hand-made wall grid (True = wall, shape (2*size+1, 2*size+1)) and start a
         new episode on it; for tests and hand-made levels. Returns ``(observation, info)`` like reset.
 

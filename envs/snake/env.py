@@ -10,7 +10,8 @@ Observation (``obs_mode="planes"``, default): uint8 ``(4, size, size)``, values 
 - 3 ``free``: 255 on every cell without snake. Off-board reads as 0 under a CNN's zero padding, so this
   plane also shows where the walls are.
 
-``obs_mode="pixels"``: the rendered frame downscaled to ``(3, pixel_size, pixel_size)`` uint8.
+``obs_mode="pixels"``: the rendered frame downscaled to ``(3, pixel_size, pixel_size)`` uint8 (drawn by a
+second renderer with just enough pixels per cell to cover ``pixel_size``, which keeps it cheap).
 
 Actions: ``Discrete(4)`` absolute headings 0 up, 1 right, 2 down, 3 left; the heading opposite the current
 one means "keep going" (the snake cannot reverse into its neck).
@@ -44,8 +45,11 @@ def _is_int(value: object) -> bool:
 
 
 def default_max_steps_without_food(size: int) -> int:
-    """100 plus the board area: enough to reach any apple even when the body forces a detour through
-    (nearly) every cell, small enough to cut looping episodes short."""
+    """Default truncation: 100 plus the board area.
+
+    Enough to reach any apple even when the body forces a detour through (nearly) every cell, and small
+    enough to cut looping episodes short.
+    """
     return 100 + size * size
 
 
@@ -119,7 +123,9 @@ class SnakeEnv(gym.Env):
         self._window: HumanWindow | None = None
 
     # ----------------------------------------------------------------- gymnasium API
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, int]]:
         super().reset(seed=seed)
         self.rules.reset(self.np_random)
         self._rebuild_planes()
@@ -127,7 +133,7 @@ class SnakeEnv(gym.Env):
             self._show()
         return self._observation(), self._info()
 
-    def step(self, action: int):
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, int]]:
         rules = self.rules
         old_head = rules.body[0]
         outcome = rules.step(action)
@@ -179,7 +185,9 @@ class SnakeEnv(gym.Env):
         """The action that keeps the snake going the way it heads now."""
         return self.rules.direction
 
-    def set_state(self, body: list[tuple[int, int]], direction: int, apple: tuple[int, int] | None):
+    def set_state(
+        self, body: list[tuple[int, int]], direction: int, apple: tuple[int, int] | None
+    ) -> tuple[np.ndarray, dict[str, int]]:
         """Put the current episode in an exact position ((row, col) body cells, head first); for tests and
         puzzles. Call after reset (later apples come from its generator). Returns ``(observation, info)``."""
         self.rules.set_state(body, direction, apple)

@@ -64,8 +64,12 @@ class MazeRenderer:
     def _build_base(self, rules: MazeRules) -> np.ndarray:
         base = np.empty((self.height, self.width, 3), dtype=np.uint8)
         base[: self.strip] = theme.PANEL
-        pixel_walls = rules.walls.repeat(self.square_px, axis=0).repeat(self.square_px, axis=1)
-        base[self.strip :] = np.where(pixel_walls[..., None], np.uint8(theme.WALL), np.uint8(theme.FLOOR))
+        # Every pixel row inside one grid row looks the same: build that row once and copy it down the
+        # grid row's height (several times cheaper than colouring or repeating pixel by pixel).
+        squares = np.where(rules.walls[..., None], np.uint8(theme.WALL), np.uint8(theme.FLOOR))
+        for grid_row, (top, height) in enumerate(zip(self.square_start, self.square_px)):
+            top += self.strip
+            base[top : top + height] = squares[grid_row].repeat(self.square_px, axis=0)
         return base
 
     def draw(self, rules: MazeRules) -> np.ndarray:

@@ -52,3 +52,116 @@ class HumanWindow:
 
             pygame.display.quit()
             self._screen = None
+
+
+# A 3x5 pixel font so that score strips can be drawn with numpy alone (no pygame in rgb_array rendering).
+# Each glyph is five rows of three columns; "#" is ink.
+_FONT_3X5: dict[str, tuple[str, ...]] = {
+    "0": ("###", "#.#", "#.#", "#.#", "###"),
+    "1": (".#.", "##.", ".#.", ".#.", "###"),
+    "2": ("###", "..#", "###", "#..", "###"),
+    "3": ("###", "..#", ".##", "..#", "###"),
+    "4": ("#.#", "#.#", "###", "..#", "..#"),
+    "5": ("###", "#..", "###", "..#", "###"),
+    "6": ("###", "#..", "###", "#.#", "###"),
+    "7": ("###", "..#", "..#", ".#.", ".#."),
+    "8": ("###", "#.#", "###", "#.#", "###"),
+    "9": ("###", "#.#", "###", "..#", "###"),
+    "A": (".#.", "#.#", "###", "#.#", "#.#"),
+    "B": ("##.", "#.#", "##.", "#.#", "##."),
+    "C": (".##", "#..", "#..", "#..", ".##"),
+    "D": ("##.", "#.#", "#.#", "#.#", "##."),
+    "E": ("###", "#..", "##.", "#..", "###"),
+    "F": ("###", "#..", "##.", "#..", "#.."),
+    "G": (".##", "#..", "#.#", "#.#", ".##"),
+    "H": ("#.#", "#.#", "###", "#.#", "#.#"),
+    "I": ("###", ".#.", ".#.", ".#.", "###"),
+    "J": ("..#", "..#", "..#", "#.#", ".#."),
+    "K": ("#.#", "#.#", "##.", "#.#", "#.#"),
+    "L": ("#..", "#..", "#..", "#..", "###"),
+    "M": ("#.#", "###", "###", "#.#", "#.#"),
+    "N": ("##.", "#.#", "#.#", "#.#", "#.#"),
+    "O": (".#.", "#.#", "#.#", "#.#", ".#."),
+    "P": ("##.", "#.#", "##.", "#..", "#.."),
+    "Q": (".#.", "#.#", "#.#", "##.", ".##"),
+    "R": ("##.", "#.#", "##.", "#.#", "#.#"),
+    "S": (".##", "#..", ".#.", "..#", "##."),
+    "T": ("###", ".#.", ".#.", ".#.", ".#."),
+    "U": ("#.#", "#.#", "#.#", "#.#", "###"),
+    "V": ("#.#", "#.#", "#.#", ".#.", ".#."),
+    "W": ("#.#", "#.#", "###", "###", "#.#"),
+    "X": ("#.#", "#.#", ".#.", "#.#", "#.#"),
+    "Y": ("#.#", "#.#", ".#.", ".#.", ".#."),
+    "Z": ("###", "..#", ".#.", "#..", "###"),
+    " ": ("...", "...", "...", "...", "..."),
+    ":": ("...", ".#.", "...", ".#.", "..."),
+    "-": ("...", "...", "###", "...", "..."),
+    "/": ("..#", "..#", ".#.", "#..", "#.."),
+    "!": (".#.", ".#.", ".#.", "...", ".#."),
+    ".": ("...", "...", "...", "...", ".#."),
+}
+FONT_HEIGHT = 5
+# Score strips redraw the same few strings every frame; building a mask costs far more than looking it up.
+_TEXT_MASK_CACHE: dict[tuple[str, int], np.ndarray] = {}
+_TEXT_MASK_CACHE_LIMIT = 1024
+
+
+def text_mask(text: str, scale: int) -> np.ndarray:
+    """Ink mask (5*scale, width) of ``text`` in the 3x5 font, one blank column between glyphs; read-only."""
+    cached = _TEXT_MASK_CACHE.get((text, scale))
+    if cached is not None:
+        return cached
+    if scale <= 0:
+        raise ValueError(f"text scale must be positive, got {scale}")
+    unknown = sorted({char for char in text.upper() if char not in _FONT_3X5})
+    if unknown:
+        raise ValueError(f"text {text!r} has characters {unknown} outside the font ({''.join(_FONT_3X5)})")
+    columns: list[np.ndarray] = []
+    for index, char in enumerate(text.upper()):
+        if index:
+            columns.append(np.zeros((FONT_HEIGHT, 1), dtype=bool))
+        columns.append(np.array([[pixel == "#" for pixel in row] for row in _FONT_3X5[char]], dtype=bool))
+    mask = np.hstack(columns) if columns else np.zeros((FONT_HEIGHT, 0), dtype=bool)
+    mask = mask.repeat(scale, axis=0).repeat(scale, axis=1)
+    mask.flags.writeable = False  # shared through the cache
+    if len(_TEXT_MASK_CACHE) >= _TEXT_MASK_CACHE_LIMIT:
+        _TEXT_MASK_CACHE.clear()
+    _TEXT_MASK_CACHE[(text, scale)] = mask
+    return mask
+
+
+def draw_text(
+    frame: np.ndarray, text: str, top: int, left: int, scale: int, color: tuple[int, int, int]
+) -> int:
+    """Draw ``text`` onto an (H, W, 3) frame with its top-left corner at (top, left), clipped to the frame.
+
+    Returns the x coordinate just right of the text, so pieces of differently coloured text can be chained.
+    """
+    mask = text_mask(text, scale)
+    height = min(mask.shape[0], frame.shape[0] - top)
+    width = min(mask.shape[1], frame.shape[1] - left)
+    if height > 0 and width > 0:
+        frame[top : top + height, left : left + width][mask[:height, :width]] = color
+    return left + mask.shape[1]
+
+
+def text_width(text: str, scale: int) -> int:
+    """Width in pixels that ``draw_text`` needs for ``text``."""
+    return text_mask(text, scale).shape[1]
+
+
+def disc_mask(diameter: int) -> np.ndarray:
+    """Boolean (diameter, diameter) mask of a filled circle (sampled at pixel centres)."""
+    centre = (diameter - 1) / 2
+    ys, xs = np.ogrid[:diameter, :diameter]
+    return (ys - centre) ** 2 + (xs - centre) ** 2 <= (diameter / 2) ** 2
+
+
+def rounded_rect_mask(height: int, width: int, radius: int) -> np.ndarray:
+    """Boolean (height, width) mask of a rectangle whose corners are rounded with ``radius`` pixels."""
+    radius = max(0, min(radius, height // 2, width // 2))
+    ys, xs = np.ogrid[:height, :width]
+    # Distance from each pixel centre to the nearest point of the inner rectangle shrunk by the radius.
+    dy = np.maximum(0, np.maximum(radius - 0.5 - ys, ys - (height - radius - 0.5)))
+    dx = np.maximum(0, np.maximum(radius - 0.5 - xs, xs - (width - radius - 0.5)))
+    return dy**2 + dx**2 <= radius**2

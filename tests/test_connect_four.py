@@ -375,3 +375,8 @@ def test_render_without_mode_returns_none() -> None:
     env = ConnectFourEnv()
     env.reset(seed=0)
     assert env.render() is None
+
+
+def test_step_before_reset_raises() -> None:
+    with pytest.raises(RuntimeError, match="reset"):
+        ConnectFourEnv().step(3)

@@ -314,3 +314,10 @@ def test_render_without_mode_returns_none() -> None:
     env = TronEnv()
     env.reset(seed=0)
     assert env.render() is None
+
+
+def test_step_before_reset_raises() -> None:
+    with pytest.raises(RuntimeError, match="reset"):
+        TronEnv().step(STRAIGHT)
+    with pytest.raises(RuntimeError, match="reset"):
+        TronEnv(opponent=None).joint_step(STRAIGHT, STRAIGHT)

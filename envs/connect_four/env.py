@@ -14,7 +14,8 @@ Two ways to play:
   ``illegal_move="lose"``), 0 otherwise. The opponent always receives its own PLANES observation.
 * ``opponent=None``: both seats are driven from outside. ``step`` plays the move of ``current_player`` and
   returns the observation for the player to move NEXT together with the reward of the player who JUST MOVED
-  (+1 if that move won, -1 if it was an illegal move under ``illegal_move="lose"``, else 0).
+  (+1 if that move won, -1 if it was an illegal move under ``illegal_move="lose"``, else 0). ``agent_first``
+  does not apply and ``info["agent_seat"]`` is -1.
 """
 
 from __future__ import annotations
@@ -89,12 +90,14 @@ class ConnectFourEnv(gym.Env):
         )
         self._display_renderer: ConnectFourRenderer | None = None
         self._window: HumanWindow | None = None
+        self._needs_reset = True  # step() before the first reset() is a usage error
 
     # ----- gymnasium API -------------------------------------------------------------------------------
     def reset(
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
+        self._needs_reset = False
         self.board = Board()
         self._planes[:] = 0
         self._planes[:, PLANE_EMPTY] = 1
@@ -113,8 +116,8 @@ class ConnectFourEnv(gym.Env):
         return self._observation(self._viewer()), self._info()
 
     def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        if self._game_over():
-            raise RuntimeError("the episode is over; call reset() before step()")
+        if self._needs_reset or self._game_over():
+            raise RuntimeError("no episode is running; call reset() before step()")
         col = int(action)
         mover = self.board.current_player
         reward = 0.0

@@ -121,6 +121,9 @@ class ConnectFourRenderer:
             to_move = board.current_player ^ perspective
             status, color = f"{COLOR_NAMES[to_move]} TO MOVE", theme.PLAYER_COLORS[to_move]
         status_width, _ = text_size(status, scale)
+        if status_width > self.width - 2 * scale:  # tiny frames (pixel observations) keep just the colour
+            status = status.split()[0]
+            status_width, _ = text_size(status, scale)
         draw_text(frame, status, (self.width - status_width) // 2, text_top, color, scale)
         if scores is None:
             return

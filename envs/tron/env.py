@@ -93,6 +93,7 @@ class TronEnv(gym.Env):
         )
         self._display_renderer: TronRenderer | None = None
         self._window: HumanWindow | None = None
+        self._needs_reset = True  # step() before the first reset() is a usage error
         self._reset_views()
         self._refresh_masks()
 
@@ -101,6 +102,7 @@ class TronEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
+        self._needs_reset = False
         self.game.reset()
         self._reset_views()
         self._refresh_masks()
@@ -116,10 +118,11 @@ class TronEnv(gym.Env):
         return self._observation(seat), self._info(seat)
 
     def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        if self._opponent is None:
+        if self.opponent_spec is None:
             raise RuntimeError(
                 "TronEnv(opponent=None) drives both cycles: call joint_step(action_seat0, action_seat1)"
             )
+        self._check_running()  # before the opponent is asked for a move
         seat = self.agent_seat
         other = 1 - seat
         other_action = int(self._opponent(self._views[other].copy(), self._masks[other].copy()))
@@ -189,11 +192,15 @@ class TronEnv(gym.Env):
         self._next_agent_seat = 1 - seat
         return seat
 
+    def _check_running(self) -> None:
+        game = self.game
+        if self._needs_reset or game.over or game.steps >= self.max_steps:
+            raise RuntimeError("no episode is running; call reset() before stepping")
+
     def _advance(self, action_0: int, action_1: int, seat: int) -> tuple[float, bool, bool]:
         """One tick of the rules plus the plane updates: (reward for ``seat``, terminated, truncated)."""
         game = self.game
-        if game.over or game.steps >= self.max_steps:
-            raise RuntimeError("the episode is over; call reset() before stepping again")
+        self._check_running()
         old_heads, old_necks = list(game.heads), list(game.necks)
         crashed = game.step(action_0, action_1)
         for player in (0, 1):

@@ -50,7 +50,7 @@ class TronRenderer:
         cell = self.cell
         self.size = size
         self.strip_height = max(7, cell * 5 // 4)
-        self.text_scale = max(1, self.strip_height // 10)
+        self.text_scale = max(1, self.strip_height // 14)
         self.width = size * cell
         self.height = self.strip_height + size * cell
 

@@ -25,6 +25,10 @@ from envs.connect_four.rules import (
     Board,
     has_four,
 )
+from envs.tron.rules import OTHER_HEAD, OTHER_TRAIL, OWN_HEAD, OWN_NECK, OWN_TRAIL
+from envs.tron.rules import STRAIGHT as TRON_STRAIGHT
+from envs.tron.rules import TURN_LEFT as TRON_LEFT
+from envs.tron.rules import TURN_RIGHT as TRON_RIGHT
 
 Opponent = Callable[[np.ndarray, np.ndarray], int]
 
@@ -235,8 +239,6 @@ class ConnectFourPattern:
 
 
 # ----- Tron ----------------------------------------------------------------------------------------------
-OWN_HEAD, OWN_NECK, OWN_TRAIL, OTHER_HEAD, OTHER_NECK, OTHER_TRAIL, ARENA = range(7)
-TRON_LEFT, TRON_STRAIGHT, TRON_RIGHT = 0, 1, 2
 
 
 class TronView:

@@ -9,9 +9,25 @@ from gymnasium.utils.env_checker import check_env
 
 import envs  # noqa: F401  (registers the games)
 from envs import theme
-from envs.tron.env import ARENA, OTHER_HEAD, OTHER_TRAIL, OWN_HEAD, OWN_NECK, OWN_TRAIL, TronEnv
+from envs.tron.env import TronEnv
 from envs.tron.render import TronRenderer
-from envs.tron.rules import DOWN, LEFT, RIGHT, STRAIGHT, TURN_LEFT, TURN_RIGHT, UP, TronGame, start_positions
+from envs.tron.rules import (
+    ARENA,
+    DOWN,
+    LEFT,
+    OTHER_HEAD,
+    OTHER_TRAIL,
+    OWN_HEAD,
+    OWN_NECK,
+    OWN_TRAIL,
+    RIGHT,
+    STRAIGHT,
+    TURN_LEFT,
+    TURN_RIGHT,
+    UP,
+    TronGame,
+    start_positions,
+)
 
 
 def arena(size: int, cycles: list[tuple[int, int, int]], trails: list[tuple[int, int, int]] = ()) -> TronGame:

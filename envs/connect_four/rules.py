@@ -22,13 +22,8 @@ BOARD_MASK = BOTTOM_ROW * ((1 << ROWS) - 1)  # every playable cell, sentinels ex
 CENTRE_COLUMN_MASK = ((1 << ROWS) - 1) << (COLS // 2 * COLUMN_BITS)
 
 
-def cell_bit(row: int, col: int) -> int:
-    """The bit of the cell at ``row`` (0 = top) and ``col``."""
-    return 1 << (col * COLUMN_BITS + (ROWS - 1 - row))
-
-
 def bit_to_cell(bit_index: int) -> tuple[int, int]:
-    """Inverse of :func:`cell_bit` for a bit index: (row from the top, column)."""
+    """The cell of a bit index: (row from the top, column)."""
     col, height = divmod(bit_index, COLUMN_BITS)
     return ROWS - 1 - height, col
 
@@ -158,10 +153,6 @@ class Board:
         self.current_player = player
         self.winner = None  # the position before a finished game's last move was not finished
         return col
-
-    @property
-    def move_count(self) -> int:
-        return (self.pieces[0] | self.pieces[1]).bit_count()
 
     def is_full(self) -> bool:
         return (self.pieces[0] | self.pieces[1]) == BOARD_MASK

@@ -28,11 +28,17 @@ import numpy as np
 from envs.common import HumanWindow, downscale
 from envs.opponents import Opponent, make_opponent
 from envs.tron.render import TronRenderer
-from envs.tron.rules import TronGame
+from envs.tron.rules import (
+    ARENA,
+    OTHER_HEAD,
+    OWN_HEAD,
+    OWN_NECK,
+    OWN_TRAIL,
+    PLANE_COUNT,
+    TronGame,
+)
 
 OBS_MODES = ("planes", "pixels")
-OWN_HEAD, OWN_NECK, OWN_TRAIL, OTHER_HEAD, OTHER_NECK, OTHER_TRAIL, ARENA = range(7)
-PLANE_COUNT = 7
 OTHER_OFFSET = OTHER_HEAD - OWN_HEAD  # the other seat's planes follow the own ones in the same order
 
 

@@ -14,7 +14,6 @@ from envs.common import GLYPH_WIDTH, draw_text, text_size
 from envs.tron.rules import TronGame
 
 COLOR_NAMES = ("BLUE", "RED")  # the names of theme.PLAYER_COLORS, for the status strip
-SIDE_BITS = {(-1, 0): 1, (0, 1): 2, (1, 0): 4, (0, -1): 8}  # up, right, down, left
 TILES_PER_COLOR = 16  # one per subset of connected sides
 FLOOR_TILE = 0
 

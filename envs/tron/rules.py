@@ -23,6 +23,11 @@ UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 HEADING_DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
 EMPTY = 0  # grid value of a free cell; seat s's trail cells hold s + 1
 MIN_SIZE = 4
+# The observation planes (seen from one seat), shared by the env that builds them and the opponents that read
+# them: own head, own neck (previous head: head minus neck is the heading), own trail (head included), the
+# same three for the other seat, and an all-ones arena plane.
+OWN_HEAD, OWN_NECK, OWN_TRAIL, OTHER_HEAD, OTHER_NECK, OTHER_TRAIL, ARENA = range(7)
+PLANE_COUNT = 7
 
 
 def turned(heading: int, action: int) -> int:

@@ -167,6 +167,9 @@ def test_grid_round_trip() -> None:
     floating[0, 0] = 1
     with pytest.raises(ValueError, match="column 0"):
         Board.from_grid(floating)
+    floating[ROWS - 1, 0] = 2
+    with pytest.raises(ValueError, match="got 2"):
+        Board.from_grid(floating)
 
 
 # ----- env -----------------------------------------------------------------------------------------------

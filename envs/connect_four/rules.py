@@ -20,6 +20,11 @@ DIRECTION_SHIFTS = (1, COLUMN_BITS, COLUMN_BITS + 1, COLUMN_BITS - 1)
 BOTTOM_ROW = sum(1 << (col * COLUMN_BITS) for col in range(COLS))
 BOARD_MASK = BOTTOM_ROW * ((1 << ROWS) - 1)  # every playable cell, sentinels excluded
 CENTRE_COLUMN_MASK = ((1 << ROWS) - 1) << (COLS // 2 * COLUMN_BITS)
+# The bit of every cell as an int64 array in screen order (row 0 = top), for vectorised grid -> bitboard.
+CELL_WEIGHTS = np.array(
+    [[1 << (col * COLUMN_BITS + ROWS - 1 - row) for col in range(COLS)] for row in range(ROWS)],
+    dtype=np.int64,
+)
 
 
 def bit_to_cell(bit_index: int) -> tuple[int, int]:
@@ -65,19 +70,18 @@ class Board:
         grid = np.asarray(grid)
         if grid.shape != (ROWS, COLS):
             raise ValueError(f"grid must have shape {(ROWS, COLS)}, got {grid.shape}")
+        values_ok = (grid >= -1) & (grid <= 1)
+        if not values_ok.all():
+            raise ValueError(f"grid values must be -1, 0 or 1, got {grid[~values_ok][0]}")
+        filled = grid >= 0
+        # Gravity: a filled cell must sit on a filled cell (row + 1 is the one below it).
+        floating = filled[:-1] & ~filled[1:]
+        if floating.any():
+            raise ValueError(f"column {int(np.nonzero(floating)[1][0])} has a piece above an empty cell")
         board = cls()
-        for col in range(COLS):
-            column = grid[::-1, col]  # bottom first
-            filled = column >= 0
-            height = int(filled.sum())
-            if not filled[:height].all():
-                raise ValueError(f"column {col} has a piece above an empty cell")
-            for level in range(height):
-                owner = int(column[level])
-                if owner not in (0, 1):
-                    raise ValueError(f"grid values must be -1, 0 or 1, got {owner}")
-                board.pieces[owner] |= 1 << (col * COLUMN_BITS + level)
-            board.heights[col] = col * COLUMN_BITS + height
+        # Vectorised: every cell's bit is a precomputed int64 weight (49 bits fit), summed per owner.
+        board.pieces = [int(CELL_WEIGHTS[grid == player].sum()) for player in (0, 1)]
+        board.heights = [col * COLUMN_BITS + int(height) for col, height in enumerate(filled.sum(axis=0))]
         counts = [piece.bit_count() for piece in board.pieces]
         if current_player is None:
             current_player = 0 if counts[0] <= counts[1] else 1

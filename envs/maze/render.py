@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from envs import theme
-from envs.common import FONT_HEIGHT, disc_mask, draw_text, rounded_rect_mask, text_width
+from envs.common import disc_mask, rounded_rect_mask
 from envs.maze.rules import MazeRules
+from envs.text import FONT_HEIGHT, GLYPH_WIDTH, draw_text, text_width
 
 AGENT_OUTLINE = (150, 110, 20)
 
@@ -32,7 +33,7 @@ class MazeRenderer:
         self.strip = max(8, cell_px * 5 // 4)
         # Text: about half the strip's height, narrow enough for "STEPS 999" and "SOLVED!" side by side.
         self.text_scale = max(
-            1, min((self.strip * 11 // 20) // FONT_HEIGHT, (board_px - cell_px) // (18 * 4))
+            1, min((self.strip * 11 // 20) // FONT_HEIGHT, (board_px - cell_px) // (18 * (GLYPH_WIDTH + 1)))
         )
         self.height = self.strip + board_px
         self.width = board_px
@@ -92,10 +93,10 @@ class MazeRenderer:
         scale = self.text_scale
         top = (self.strip - FONT_HEIGHT * scale) // 2
         margin = max(2, self.cell // 4)
-        x = draw_text(frame, "STEPS ", top, margin, scale, theme.TEXT_DIM)
-        draw_text(frame, str(rules.steps), top, x, scale, theme.TEXT)
+        x = draw_text(frame, "STEPS ", margin, top, theme.TEXT_DIM, scale)
+        draw_text(frame, str(rules.steps), x, top, theme.TEXT, scale)
         if rules.at_goal:
             status, color = "SOLVED!", theme.GOAL
         else:
             status, color = f"DIST {rules.distances[rules.agent]}", theme.TEXT_DIM
-        draw_text(frame, status, top, self.width - margin - text_width(status, scale), scale, color)
+        draw_text(frame, status, self.width - margin - text_width(status, scale), top, color, scale)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from envs import theme
-from envs.common import FONT_HEIGHT, disc_mask, draw_text, rounded_rect_mask, text_width
+from envs.common import disc_mask, rounded_rect_mask
 from envs.snake.rules import DOWN, LEFT, RIGHT, UP, SnakeRules
+from envs.text import FONT_HEIGHT, GLYPH_WIDTH, draw_text, text_width
 
 EYE_WHITE = (245, 245, 245)
 TAIL_SHADE = 0.55  # the tail is drawn at this fraction of the body colour so the snake's order is visible
@@ -34,7 +35,7 @@ class SnakeRenderer:
         # Text fills about half the strip's height, but never more than lets the longest left and right
         # labels ("SCORE 999", "GAME OVER": 18 glyphs of 4 columns) share the width.
         self.text_scale = max(
-            1, min((self.strip * 11 // 20) // FONT_HEIGHT, (board_px - cell_px) // (18 * 4))
+            1, min((self.strip * 11 // 20) // FONT_HEIGHT, (board_px - cell_px) // (18 * (GLYPH_WIDTH + 1)))
         )
         self.height = self.strip + board_px
         self.width = board_px
@@ -171,12 +172,12 @@ class SnakeRenderer:
         scale = self.text_scale
         top = (self.strip - FONT_HEIGHT * scale) // 2
         margin = max(2, self.cell // 4)
-        x = draw_text(frame, "SCORE ", top, margin, scale, theme.TEXT_DIM)
-        draw_text(frame, str(rules.score), top, x, scale, theme.TEXT)
+        x = draw_text(frame, "SCORE ", margin, top, theme.TEXT_DIM, scale)
+        draw_text(frame, str(rules.score), x, top, theme.TEXT, scale)
         if rules.won:
             status, color = "YOU WIN!", theme.ACCENT
         elif rules.dead:
             status, color = "GAME OVER", theme.APPLE
         else:
             status, color = f"LEN {rules.length}", theme.TEXT_DIM
-        draw_text(frame, status, top, self.width - margin - text_width(status, scale), scale, color)
+        draw_text(frame, status, self.width - margin - text_width(status, scale), top, color, scale)

@@ -17,6 +17,7 @@ EPILOG = """examples:
   python main.py train --env CartPole-v1 --agent dqn
   python main.py train --env Pendulum-v1 --agent ppo --set learning_rate=1e-3
   python main.py eval runs/CartPole-v1-dqn-*/checkpoints/best.pt --episodes 100
+  python main.py train-ae --env dojo/Snake-v0 --latent 32
   python main.py list"""
 
 
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--run-dir", help="where logs and checkpoints go (default runs/<env>-<agent>-<time>)")
     train.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
     train.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override config fields")
+    train.add_argument("--env-kwargs", metavar="JSON",
+                       help='env arguments over the preset\'s, e.g. \'{"obs_mode": "pixels"}\'')
     train.add_argument("--no-early-stop", action="store_true", help="keep training after the env is solved")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler="agents.commands:train")
@@ -49,6 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--opponent", help="two-player games: the opponent to play against")
     evaluate.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"))
     evaluate.set_defaults(handler="agents.commands:evaluate_checkpoint")
+
+    train_ae = commands.add_parser("train-ae", help="train an observation autoencoder on an env's frames",
+                                   description="Collect 64x64 RGB frames (random play, plus agent play with "
+                                               "--checkpoint), train a convolutional autoencoder, report its "
+                                               "reconstruction error on held-out frames (last line: JSON) and save "
+                                               "ae.pt and reconstructions.png in the run dir.")
+    train_ae.add_argument("--env", help="env id, e.g. dojo/Snake-v0 or CartPole-v1")
+    train_ae.add_argument("--latent", type=int, help="floats per compressed frame (default 32)")
+    train_ae.add_argument("--frames", type=int, help="frames to collect, 10%% held out (default 6000)")
+    train_ae.add_argument("--steps", type=int, help="gradient steps (default 3000)")
+    train_ae.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    train_ae.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
+                          help="auto picks cuda, then mps, then cpu")
+    train_ae.add_argument("--run-dir", help="where ae.pt and the picture go (default runs/<env>-ae-<time>)")
+    train_ae.add_argument("--checkpoint", metavar="AGENT_PT", help="an agent checkpoint that plays part of the frames")
+    train_ae.add_argument("--set", nargs="+", metavar="KEY=VALUE",
+                          help="other AutoencoderConfig fields: channels, learning_rate, batch_size, test_fraction, "
+                               "agent_fraction, torch_threads")
+    train_ae.add_argument("--quiet", action="store_true", help="no progress bars")
+    train_ae.set_defaults(handler="agents.autoencoder:train_ae")
 
     listing = commands.add_parser("list", help="list envs, agents and presets")
     listing.set_defaults(handler="agents.commands:list_everything")

@@ -24,13 +24,26 @@ def train(args: argparse.Namespace) -> int:
         raise DojoError("train needs --env and --agent (or --resume CHECKPOINT); see: python main.py list")
     trainer = Trainer(args.agent or "", args.env or "", steps=args.steps, seed=args.seed, device=args.device,
                       run_dir=args.run_dir, resume=args.resume, overrides=args.set or [],
-                      early_stop=not args.no_early_stop)
+                      env_kwargs=parse_env_kwargs(args.env_kwargs), early_stop=not args.no_early_stop)
     threshold = "none" if trainer.threshold is None else f"{trainer.threshold:g}"
     print(f"Training {trainer.agent} on {trainer.env_id} (preset {trainer.preset_name}) on {trainer.device}; "
           f"up to {trainer.total_steps:,} steps, solved at eval mean >= {threshold}; run dir {trainer.run_dir}")
     result = trainer.run(progress=not args.quiet)
     report_training(result, trainer.env_id)
     return 130 if result["interrupted"] else 0
+
+
+def parse_env_kwargs(text: str | None) -> dict[str, Any] | None:
+    """``--env-kwargs``: a JSON object of env arguments."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise DojoError(f"--env-kwargs is not valid JSON ({error.msg}): {text!r}") from None
+    if not isinstance(value, dict):
+        raise DojoError(f"--env-kwargs must be a JSON object like '{{\"obs_mode\": \"pixels\"}}', got {text!r}")
+    return value
 
 
 def report_training(result: dict[str, Any], env_id: str) -> None:

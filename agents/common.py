@@ -13,6 +13,8 @@ import torch
 import envs
 from agents.errors import DojoError
 
+AE_ENCODER_PREFIX = "ae:"  # encoder=ae:PATH: a frozen autoencoder encoder
+
 ActFn = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
 
 
@@ -189,14 +191,19 @@ def mask_tensor(action_mask: np.ndarray | None, device: torch.device) -> torch.T
 
 def build_encoder(spaces: dict[str, Any], kind: str, hidden: tuple[int, ...], activation: str,
                   cnn_channels: tuple[int, ...], cnn_features: int) -> torch.nn.Module:
-    """The encoder for an observation space: ``auto`` gives a CNN for (C, H, W) observations, else an MLP."""
+    """The encoder for an observation space: ``auto`` gives a CNN for (C, H, W) observations, else an MLP;
+    ``ae:PATH`` the frozen encoder of a ``train-ae`` checkpoint with an MLP of ``hidden`` widths on top."""
     from nets import CNNEncoder, MLPEncoder
 
+    if kind.startswith(AE_ENCODER_PREFIX):
+        from agents.autoencoder import frozen_encoder
+
+        return frozen_encoder(spaces, kind[len(AE_ENCODER_PREFIX) :], hidden, activation)
     desc = spaces["observation"]
     shape = obs_shape(desc)
     scale = input_scale(desc)
     if kind not in ("auto", "mlp", "cnn"):
-        raise DojoError(f"unknown encoder {kind!r}; choose auto, mlp or cnn")
+        raise DojoError(f"unknown encoder {kind!r}; choose auto, mlp, cnn or ae:PATH (a train-ae checkpoint)")
     if kind == "cnn" or (kind == "auto" and len(shape) == 3):
         if len(shape) != 3:
             raise DojoError(f"encoder=cnn needs (C, H, W) observations, this env gives shape {shape}")

@@ -72,7 +72,7 @@ class DQNConfig:
     n_step: int = 1
     """Steps of real reward before bootstrapping."""
     encoder: str = "auto"
-    """auto (CNN for grids and images, MLP for vectors), mlp or cnn."""
+    """auto (CNN for grids and images, MLP for vectors), mlp, cnn or ae:PATH (frozen train-ae encoder + MLP)."""
     hidden: tuple[int, ...] = (256, 256)
     """MLP layer widths."""
     cnn_channels: tuple[int, ...] = (32, 64, 64)

@@ -51,7 +51,7 @@ class ReinforceConfig:
     shared_encoder: bool = False
     """One encoder for policy and value (else two)."""
     encoder: str = "auto"
-    """auto (CNN for grids and images, MLP for vectors), mlp or cnn."""
+    """auto (CNN for grids and images, MLP for vectors), mlp, cnn or ae:PATH (frozen train-ae encoder + MLP)."""
     hidden: tuple[int, ...] = (64, 64)
     """MLP layer widths."""
     activation: str = "tanh"

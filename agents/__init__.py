@@ -49,6 +49,9 @@ def load_agent(path: str, device: str = "cpu") -> Agent:
     from agents.config import build_config
 
     data = load_checkpoint(path)
+    if data["agent"] == "autoencoder":
+        raise DojoError(f"{path} is an autoencoder (train-ae) checkpoint, not an agent; agents use it with "
+                        f"--set encoder=ae:{path}")
     if data["agent"] not in AGENT_NAMES:
         raise DojoError(f"{path} was made by agent {data['agent']!r}, which this Dojo does not have")
     module = agent_module(data["agent"])

@@ -223,3 +223,20 @@ def test_agent_play_frames_from_a_planes_agent(tmp_path):
 def test_train_env_kwargs_must_be_a_json_object(text, message, capsys):
     assert main.main(["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", text]) == 2
     assert message in error_line(capsys)
+
+
+def test_load_agent_on_an_autoencoder_says_what_it_is(ae_file):
+    with pytest.raises(DojoError, match="is an autoencoder \\(train-ae\\) checkpoint, not an agent"):
+        load_agent(str(ae_file))
+
+
+def test_ppo_actor_and_critic_both_get_the_trained_encoder(ae_file):
+    from agents.actor_critic import ActorCritic
+    from agents.ppo import PPOConfig
+
+    spaces = {"observation": {"type": "box", "shape": [3, 64, 64], "dtype": "uint8", "max": 255.0},
+              "action": {"type": "discrete", "n": 4}}
+    net = ActorCritic(spaces, PPOConfig(encoder=f"ae:{ae_file}", hidden=(16,), shared_encoder=False))
+    trained, _ = load_autoencoder(ae_file)
+    for features in (net.actor_encoder, net.critic_encoder):
+        assert all(torch.equal(trained.encoder.state_dict()[k], v) for k, v in features.encoder.state_dict().items())

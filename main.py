@@ -17,6 +17,7 @@ EPILOG = """examples:
   python main.py train --env CartPole-v1 --agent dqn
   python main.py train --env Pendulum-v1 --agent ppo --set learning_rate=1e-3
   python main.py eval runs/CartPole-v1-dqn-*/checkpoints/best.pt --episodes 100
+  python main.py train-opponent-model --env dojo/ConnectFour-v0 --opponent pattern
   python main.py list"""
 
 
@@ -49,6 +50,23 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--opponent", help="two-player games: the opponent to play against")
     evaluate.add_argument("--device", default="cpu", choices=("auto", "cpu", "cuda", "mps"))
     evaluate.set_defaults(handler="agents.commands:evaluate_checkpoint")
+
+    opponent_model = commands.add_parser(
+        "train-opponent-model", help="learn to predict a scripted opponent's next move (LSTM, online)",
+        description="Play games against a scripted opponent (or replay a games.jsonl log), learning online to "
+                    "predict its next move; prints the model's top-1 accuracy against a frequency baseline "
+                    "every 10 games. The last line printed is a JSON object.")
+    opponent_model.add_argument("--env", help="dojo/ConnectFour-v0 or dojo/Tron-v0 (default: the log's env)")
+    opponent_model.add_argument("--opponent", help="the scripted opponent to model, e.g. pattern, random, greedy, "
+                                                   "minimax:2, space (default pattern, or the log's)")
+    opponent_model.add_argument("--games", type=int, help="games to play (default 50; with --from-log: all)")
+    opponent_model.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    opponent_model.add_argument("--run-dir", help="where opponent_model.pt and games.jsonl go "
+                                                  "(default runs/<env>-opponent-model-<time>)")
+    opponent_model.add_argument("--from-log", metavar="GAMES_JSONL", help="train offline from a logged games file")
+    opponent_model.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override model config fields")
+    opponent_model.add_argument("--quiet", action="store_true", help="no progress bar")
+    opponent_model.set_defaults(handler="agents.opponent_games:train_opponent_model")
 
     listing = commands.add_parser("list", help="list envs, agents and presets")
     listing.set_defaults(handler="agents.commands:list_everything")

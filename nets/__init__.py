@@ -2,5 +2,7 @@
 
 from nets.encoders import CNNEncoder, MLPEncoder, make_encoder
 from nets.heads import CategoricalHead, GaussianHead, QHead, ValueHead
+from nets.opponent_model import OpponentLSTM
 
-__all__ = ["CNNEncoder", "MLPEncoder", "make_encoder", "QHead", "CategoricalHead", "GaussianHead", "ValueHead"]
+__all__ = ["CNNEncoder", "MLPEncoder", "make_encoder", "QHead", "CategoricalHead", "GaussianHead", "ValueHead",
+           "OpponentLSTM"]

@@ -8,6 +8,7 @@ rules rebuilds the boards, so a model can be retrained offline from the log alon
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
@@ -145,25 +146,15 @@ def train_opponent_model(args: argparse.Namespace) -> int:
     set_torch_threads(torch.device("cpu"), 1)
     config = apply_overrides(OpponentModelConfig(), args.set or [])
     records = read_log(args.from_log) if args.from_log else None
-    env_id = records[0]["env"] if records else args.env
-    if not env_id:
-        raise DojoError("train-opponent-model needs --env (or --from-log games.jsonl)")
-    if records and args.env and args.env != env_id:
-        raise DojoError(f"--env {args.env} does not match the log's env {env_id}")
-    opponent_name = records[0]["opponent"] if records else (args.opponent or "pattern")
-    if records and args.opponent and args.opponent != opponent_name:
-        raise DojoError(f"--opponent {args.opponent} does not match the log's opponent {opponent_name}")
-    if args.games is not None and args.games < 1:
-        raise DojoError(f"--games must be at least 1, got {args.games}")
-    games = args.games or 50
-    if records:
-        games = min(args.games or len(records), len(records))
+    env_id, opponent_name, games = resolve_source(args, records)
     build_opponent(env_id, opponent_name, np.random.default_rng(0))  # fail fast on a bad name
     env_kwargs = dict(records[0].get("env_kwargs", {})) if records else {}
     env = make_game_env(env_id, env_kwargs)
     predictor = OpponentPredictor(env.observation_space.shape, int(env.action_space.n), config, seed=args.seed)
     run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(env_id)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if records and (run_dir / LOG_NAME).resolve() == Path(args.from_log).resolve():
+        raise DojoError("--from-log reads the run dir's own games.jsonl; give another --run-dir")
     source = f"replaying {games} games from {args.from_log}" if records else f"playing {games} games"
     print(f"Opponent model for {env_id} vs {opponent_name}: {source}; run dir {run_dir}")
     print(f"{'games':>9} {'model top-1':>12} {'baseline':>9} {'moves':>6}")
@@ -187,7 +178,7 @@ def train_opponent_model(args: argparse.Namespace) -> int:
                 sequences.append(sequence)
             log.write(json.dumps(game_record(env_id, env_kwargs, opponent_name, seat, moves, winner)) + "\n")
             log.flush()
-            history.append(Scores(**vars(predictor.scores)))
+            history.append(dataclasses.replace(predictor.scores))
             bar.update()
             bar.set_postfix(top1=f"{predictor.accuracy:.2f}", baseline=f"{predictor.baseline_accuracy:.2f}")
             played = index + 1
@@ -209,6 +200,22 @@ def train_opponent_model(args: argparse.Namespace) -> int:
                       "predictions_last_games": last.predictions, "mode": "offline" if records else "online",
                       "run_dir": str(run_dir)}))
     return 0
+
+
+def resolve_source(args: argparse.Namespace, records: list[dict[str, Any]] | None) -> tuple[str, str, int]:
+    """(env id, opponent name, games to play) from the arguments, or from the log where one is given."""
+    if args.games is not None and args.games < 1:
+        raise DojoError(f"--games must be at least 1, got {args.games}")
+    if records is None:
+        if not args.env:
+            raise DojoError("train-opponent-model needs --env (or --from-log games.jsonl)")
+        return args.env, args.opponent or "pattern", args.games or 50
+    env_id, opponent_name = records[0]["env"], records[0]["opponent"]
+    if args.env and args.env != env_id:
+        raise DojoError(f"--env {args.env} does not match the log's env {env_id}")
+    if args.opponent and args.opponent != opponent_name:
+        raise DojoError(f"--opponent {args.opponent} does not match the log's opponent {opponent_name}")
+    return env_id, opponent_name, min(args.games or len(records), len(records))
 
 
 def window(history: list[Scores], games: int) -> Scores:

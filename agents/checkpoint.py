@@ -30,6 +30,32 @@ def library_versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
+def plain(value: Any) -> Any:
+    """The value with only types the weights-only unpickler accepts: exact str/int/float/bool, lists, dicts, tensors.
+
+    Subclasses (torch's TorchVersion is a str subclass), numpy scalars and arrays would make the file unloadable.
+    """
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, dict):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(item) for item in value) if type(value) in (list, tuple) else list(map(plain, value))
+    if isinstance(value, np.ndarray):
+        return torch.as_tensor(value)
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    if value is None:
+        return None
+    raise TypeError(f"cannot store a {type(value).__name__} in a checkpoint (tensors and plain values only)")
+
+
 def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Write ``payload`` (plus format fields) to ``path`` atomically: a temp file, fsync, then os.replace.
 
@@ -37,7 +63,7 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"format": FORMAT_NAME, "version": FORMAT_VERSION, "versions": library_versions(), **payload}
+    data = plain({"format": FORMAT_NAME, "version": FORMAT_VERSION, "versions": library_versions(), **payload})
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
@@ -58,12 +84,14 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         raise DojoError(f"checkpoint {path} does not exist")
     if path.is_dir():
         raise DojoError(f"checkpoint {path} is a folder, not a .pt file")
+    if not zipfile.is_zipfile(path):
+        # torch.save always writes a zip archive; anything else is damaged, or a legacy pickle we never read.
+        raise DojoError(f"{path} is not a readable checkpoint (not a torch archive: truncated or corrupt?)")
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else "unsafe content"
-        raise DojoError(f"refusing to load {path}: it holds more than tensors and plain values "
-                        f"(it could run code on load) [{first_line[:120]}]") from None
+    except pickle.UnpicklingError:
+        raise DojoError(f"refusing to load {path}: it holds objects other than tensors and plain values, "
+                        "which could run code on load") from None
     except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, IndexError) as error:
         reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
         raise DojoError(f"{path} is not a readable checkpoint (truncated or corrupt?): {reason}") from None

@@ -172,16 +172,12 @@ class DQNLearner:
         self._episode_return = 0.0
         self._episode_length = 0
         self._pending: deque[tuple[np.ndarray, int, float]] = deque()
+        self._episode_actions: list[int] = []
 
     @property
     def epsilon(self) -> float:
         fraction = min(1.0, self.steps / max(1, self.config.epsilon_decay_steps))
         return self.config.epsilon_start + fraction * (self.config.epsilon_end - self.config.epsilon_start)
-
-    @property
-    def at_boundary(self) -> bool:
-        """True between episodes: the whole learner state is then in its state_dict (exact resume point)."""
-        return self._obs is None
 
     def stats(self) -> dict[str, float]:
         return {"epsilon": self.epsilon, "loss": self.last_loss}
@@ -202,6 +198,7 @@ class DQNLearner:
             self._obs, self._mask = preprocess(raw, self.spaces["observation"]), action_mask_of(info)
         while True:
             action = self._choose_action(self._obs, self._mask)
+            self._episode_actions.append(action)
             raw_next, reward, terminated, truncated, info = self.env.step(action)
             next_obs, next_mask = preprocess(raw_next, self.spaces["observation"]), action_mask_of(info)
             self.steps += 1
@@ -219,6 +216,7 @@ class DQNLearner:
                 self.episodes += 1
                 self._obs = None
                 self._episode_return, self._episode_length = 0.0, 0
+                self._episode_actions = []
                 return finished
             if self.steps % config.train_freq == 0:
                 return finished
@@ -275,6 +273,10 @@ class DQNLearner:
             "counters": {"steps": self.steps, "episodes": self.episodes, "updates": self.updates},
             "rng": {"numpy": generator_state(self.rng), "torch": torch.get_rng_state()},
             "last_loss": self.last_loss,
+            # The episode in flight: its seed is known, so replaying its actions rebuilds the env exactly.
+            "episode": {"actions": list(self._episode_actions), "return": self._episode_return,
+                        "length": self._episode_length,
+                        "pending": [(torch.as_tensor(o), a, r) for o, a, r in self._pending]},
         }
         if include_replay:
             state["replay"] = self.buffer.state_dict()
@@ -296,6 +298,22 @@ class DQNLearner:
         self.last_loss = float(state.get("last_loss", float("nan")))
         self._obs = None
         self._pending.clear()
+        self._episode_actions = []
+        self._episode_return, self._episode_length = 0.0, 0
+        episode = state.get("episode")
+        if episode and episode["actions"]:
+            self._replay_episode(episode)
+
+    def _replay_episode(self, episode: dict[str, Any]) -> None:
+        raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
+        for action in episode["actions"]:
+            raw, _, terminated, truncated, info = self.env.step(int(action))
+            if terminated or truncated:
+                raise DojoError("the checkpoint's episode does not replay on this env (was the env changed?)")
+        self._obs, self._mask = preprocess(raw, self.spaces["observation"]), action_mask_of(info)
+        self._episode_actions = [int(a) for a in episode["actions"]]
+        self._episode_return, self._episode_length = float(episode["return"]), int(episode["length"])
+        self._pending.extend((o.numpy(), int(a), float(r)) for o, a, r in episode["pending"])
 
     def close(self) -> None:
         self.env.close()

@@ -86,7 +86,6 @@ class PPOLearner:
 
     name = "ppo"
     config_class = PPOConfig
-    at_boundary = True  # Every advance ends on a rollout boundary; a resume starts fresh episodes there.
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: PPOConfig, device: torch.device,
                  seed: int, render_mode: str | None = None) -> None:

@@ -157,7 +157,6 @@ class QLearningLearner:
 
     name = "qlearning"
     config_class = QLearningConfig
-    at_boundary = True  # Every advance ends with an episode.
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: QLearningConfig, device: torch.device,
                  seed: int, render_mode: str | None = None) -> None:
@@ -198,7 +197,9 @@ class QLearningLearner:
                 action = int(self.rng.choice(np.flatnonzero(mask))) if mask is not None \
                     else int(self.rng.integers(self.n_actions))
             else:
-                action = self.policy.act(raw, mask)
+                # Ties broken at random: an all-zero row would otherwise always pick action 0 and stop exploring.
+                row = self.policy.q_values(raw, mask)
+                action = int(self.rng.choice(np.flatnonzero(row == row.max())))
             raw, reward, terminated, truncated, info = self.env.step(action)
             next_state = self.discretizer.index(raw)
             bootstrap = 0.0 if terminated else config.gamma * float(self.table[next_state].max())

@@ -91,11 +91,6 @@ class ReinforceLearner:
         self.last_stats = {"entropy": float("nan"), "loss": float("nan")}
         self._batch: list[dict[str, torch.Tensor]] = []
 
-    @property
-    def at_boundary(self) -> bool:
-        """Between updates no episode is pending, so the state_dict holds everything."""
-        return not self._batch
-
     def stats(self) -> dict[str, float]:
         return dict(self.last_stats)
 
@@ -162,7 +157,7 @@ class ReinforceLearner:
         return {"model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
                 "counters": {"steps": self.steps, "episodes": self.episodes, "updates": self.updates},
                 "rng": {"numpy": generator_state(self.rng), "torch": torch.get_rng_state()},
-                "stats": self.last_stats}
+                "stats": self.last_stats, "pending_episodes": [dict(episode) for episode in self._batch]}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.net.load_state_dict(state["model"])
@@ -175,7 +170,8 @@ class ReinforceLearner:
             self.rng = restore_generator(state["rng"]["numpy"])
             torch.set_rng_state(state["rng"]["torch"])
         self.last_stats = dict(state.get("stats", self.last_stats))
-        self._batch.clear()
+        self._batch = [{key: (None if value is None else value.to(self.device)) for key, value in episode.items()}
+                       for episode in state.get("pending_episodes", [])]
 
     def close(self) -> None:
         self.env.close()

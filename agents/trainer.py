@@ -145,8 +145,7 @@ class Trainer:
             self.evaluate_now()
             while self.next_eval <= self.steps:
                 self.next_eval += self.eval_every
-        if self.write_logs and self.steps - self.last_checkpoint_step >= self.checkpoint_every \
-                and self.learner.at_boundary:
+        if self.write_logs and self.steps - self.last_checkpoint_step >= self.checkpoint_every:
             self.save("last")
         return episodes
 

@@ -52,3 +52,20 @@ class HumanWindow:
 
             pygame.display.quit()
             self._screen = None
+
+
+def disc_mask(diameter: int) -> np.ndarray:
+    """Boolean (diameter, diameter) mask of a filled circle (sampled at pixel centres)."""
+    centre = (diameter - 1) / 2
+    ys, xs = np.ogrid[:diameter, :diameter]
+    return (ys - centre) ** 2 + (xs - centre) ** 2 <= (diameter / 2) ** 2
+
+
+def rounded_rect_mask(height: int, width: int, radius: int) -> np.ndarray:
+    """Boolean (height, width) mask of a rectangle whose corners are rounded with ``radius`` pixels."""
+    radius = max(0, min(radius, height // 2, width // 2))
+    ys, xs = np.ogrid[:height, :width]
+    # Distance from each pixel centre to the nearest point of the inner rectangle shrunk by the radius.
+    dy = np.maximum(0, np.maximum(radius - 0.5 - ys, ys - (height - radius - 0.5)))
+    dx = np.maximum(0, np.maximum(radius - 0.5 - xs, xs - (width - radius - 0.5)))
+    return dy**2 + dx**2 <= radius**2

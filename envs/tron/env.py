@@ -1,0 +1,276 @@
+"""Tron light cycles as a gymnasium env: the agent rides one cycle, a built-in opponent (or the caller) the
+other.
+
+Actions: Discrete(3) relative to the cycle's heading: 0 turn left, 1 straight on, 2 turn right.
+
+Observation (``obs_mode="planes"``): uint8 (7, size, size) of 0/1 from the acting seat's point of view:
+  0 own head, 1 own neck (the previous head cell: head minus neck gives the heading), 2 own trail (head
+  included), 3 other head, 4 other neck, 5 other trail, 6 arena (all ones, so a convolution can tell the
+  border from zero padding).
+Seat 1's view is turned 180 degrees: the start positions are point-symmetric, so both seats see the same
+opening and one network plays either seat. ``obs_mode="pixels"``: the rendered frame from the same point of
+view (turned, and with the observer drawn in the seat-0 colour), downscaled to (3, pixel_size, pixel_size).
+
+``info["action_mask"]``: the moves that do not run straight into a wall or trail (all True when every move
+does). Head-on meetings are not masked: they depend on the other cycle's simultaneous move.
+
+Reward +1 when only the other cycle crashes, -1 when only this one does, 0 for a draw (both crash in the same
+tick, or ``max_steps`` runs out: truncation). With ``opponent=None`` use ``joint_step(action_0, action_1)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from envs.common import HumanWindow, downscale
+from envs.opponents import Opponent, make_opponent
+from envs.tron.render import TronRenderer
+from envs.tron.rules import (
+    ARENA,
+    OTHER_HEAD,
+    OWN_HEAD,
+    OWN_NECK,
+    OWN_TRAIL,
+    PLANE_COUNT,
+    TronGame,
+)
+
+OBS_MODES = ("planes", "pixels")
+OTHER_OFFSET = OTHER_HEAD - OWN_HEAD  # the other seat's planes follow the own ones in the same order
+
+
+class TronEnv(gym.Env):
+    metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 10}
+
+    def __init__(
+        self,
+        opponent: str | Opponent | None = "random",
+        size: int = 16,
+        obs_mode: str = "planes",
+        pixel_size: int = 64,
+        render_mode: str | None = None,
+        agent_seat: int | str = 0,
+        max_steps: int | None = None,
+    ) -> None:
+        if obs_mode not in OBS_MODES:
+            raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
+        if isinstance(pixel_size, bool) or not isinstance(pixel_size, (int, np.integer)) or pixel_size <= 0:
+            raise ValueError(f"pixel_size must be a positive int, got {pixel_size!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ValueError(
+                f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
+            )
+        if agent_seat not in (0, 1, "alternate") or isinstance(agent_seat, bool):
+            raise ValueError(f"agent_seat must be 0, 1 or 'alternate', got {agent_seat!r}")
+        self.game = TronGame(size)  # validates size
+        if max_steps is None:
+            max_steps = self.game.size**2
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps <= 0:
+            raise ValueError(f"max_steps must be a positive int or None, got {max_steps!r}")
+        if opponent is not None:
+            make_opponent("tron", opponent, np.random.default_rng(0))  # fail fast on a bad spec
+        self.opponent_spec = opponent
+        self.size = self.game.size
+        self.obs_mode = obs_mode
+        self.pixel_size = int(pixel_size)
+        self.render_mode = render_mode
+        self.agent_seat_option = agent_seat
+        self.max_steps = int(max_steps)
+
+        self.action_space = gym.spaces.Discrete(3)
+        if obs_mode == "planes":
+            self.observation_space = gym.spaces.Box(0, 1, (PLANE_COUNT, self.size, self.size), np.uint8)
+        else:
+            self.observation_space = gym.spaces.Box(0, 255, (3, self.pixel_size, self.pixel_size), np.uint8)
+
+        # One cached plane stack per seat (seat 1's turned 180 degrees), updated in place every tick.
+        self._views = np.zeros((2, PLANE_COUNT, self.size, self.size), dtype=np.uint8)
+        self.agent_seat = -1 if opponent is None else 0
+        self._next_agent_seat: int | None = None  # for agent_seat="alternate"
+        self._opponent: Opponent | None = None
+        self._masks = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # per seat, refreshed every tick
+        self._obs_renderer = (
+            TronRenderer(self.size, max(2, -(-self.pixel_size // self.size)))
+            if obs_mode == "pixels"
+            else None
+        )
+        self._display_renderer: TronRenderer | None = None
+        self._window: HumanWindow | None = None
+        self._needs_reset = True  # step() before the first reset() is a usage error
+        self._reset_views()
+        self._refresh_masks()
+
+    # ----- gymnasium API -------------------------------------------------------------------------------
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        self._needs_reset = False
+        self.game.reset()
+        self._reset_views()
+        self._refresh_masks()
+        if self.opponent_spec is None:
+            self.agent_seat = -1
+        else:
+            self.agent_seat = self._choose_agent_seat(seed)
+            # Rebuilt every episode so it draws from the (possibly re-seeded) env generator.
+            self._opponent = make_opponent("tron", self.opponent_spec, self.np_random)
+        if self.render_mode == "human":
+            self.render()
+        seat = max(self.agent_seat, 0)
+        return self._observation(seat), self._info(seat)
+
+    def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        if self.opponent_spec is None:
+            raise RuntimeError(
+                "TronEnv(opponent=None) drives both cycles: call joint_step(action_seat0, action_seat1)"
+            )
+        self._check_running()  # before the opponent is asked for a move
+        seat = self.agent_seat
+        other = 1 - seat
+        other_action = int(self._opponent(self._views[other].copy(), self._masks[other].copy()))
+        actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
+        reward, terminated, truncated = self._advance(*actions, seat)
+        return self._observation(seat), reward, terminated, truncated, self._info(seat)
+
+    def joint_step(
+        self, action_seat0: int, action_seat1: int
+    ) -> tuple[np.ndarray, np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Move both cycles at once: (obs_seat0, obs_seat1, reward_seat0, terminated, truncated, info).
+
+        Seat 1's reward is minus seat 0's. ``info["action_mask"]`` is seat 0's; see ``action_mask_for``.
+        """
+        reward, terminated, truncated = self._advance(int(action_seat0), int(action_seat1), 0)
+        return self._observation(0), self._observation(1), reward, terminated, truncated, self._info(0)
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode is None:
+            return None
+        if self._display_renderer is None:
+            self._display_renderer = TronRenderer(self.size)
+        frame = self._display_renderer.draw(self.game, self.max_steps)
+        if self.render_mode == "human":
+            if self._window is None:
+                self._window = HumanWindow("Dojo - Tron", self.metadata["render_fps"])
+            self._window.show(frame)
+            return None
+        return frame
+
+    def close(self) -> None:
+        if self._window is not None:
+            self._window.close()
+            self._window = None
+
+    # ----- extra API -----------------------------------------------------------------------------------
+    @property
+    def winner(self) -> int:
+        """The surviving seat, or -1 while running and after a draw."""
+        return self.game.winner
+
+    def observation_for(self, seat: int) -> np.ndarray:
+        """The observation (in this env's obs_mode) from ``seat``'s point of view."""
+        if seat not in (0, 1):
+            raise ValueError(f"seat must be 0 or 1, got {seat!r}")
+        return self._observation(seat)
+
+    def action_mask_for(self, seat: int) -> np.ndarray:
+        """Bool (3,): ``seat``'s moves that do not crash at once (all True when none is safe)."""
+        if seat not in (0, 1):
+            raise ValueError(f"seat must be 0 or 1, got {seat!r}")
+        return self._masks[seat].copy()
+
+    def action_masks(self) -> np.ndarray:
+        """The acting seat's mask (sb3-contrib MaskablePPO convention); seat 0's with opponent=None."""
+        return self.action_mask_for(max(self.agent_seat, 0))
+
+    # ----- internals -----------------------------------------------------------------------------------
+    def _choose_agent_seat(self, seed: int | None) -> int:
+        if self.agent_seat_option != "alternate":
+            return int(self.agent_seat_option)
+        # Seats alternate reset after reset; a seeded reset draws the starting seat from the seed so that
+        # the same seed always gives the same episode (and seeding every reset still mixes the seats).
+        if seed is not None or self._next_agent_seat is None:
+            self._next_agent_seat = int(self.np_random.integers(2))
+        seat = self._next_agent_seat
+        self._next_agent_seat = 1 - seat
+        return seat
+
+    def _check_running(self) -> None:
+        game = self.game
+        if self._needs_reset or game.over or game.steps >= self.max_steps:
+            raise RuntimeError("no episode is running; call reset() before stepping")
+
+    def _advance(self, action_0: int, action_1: int, seat: int) -> tuple[float, bool, bool]:
+        """One tick of the rules plus the plane updates: (reward for ``seat``, terminated, truncated)."""
+        game = self.game
+        self._check_running()
+        old_heads, old_necks = list(game.heads), list(game.necks)
+        crashed = game.step(action_0, action_1)
+        for player in (0, 1):
+            if not crashed[player]:
+                self._move_in_views(player, old_heads[player], old_necks[player], game.heads[player])
+        self._refresh_masks()
+        if self.render_mode == "human":
+            self.render()
+        winner = game.winner
+        reward = 0.0 if winner < 0 else (1.0 if winner == seat else -1.0)
+        terminated = game.over
+        return reward, terminated, not terminated and game.steps >= self.max_steps
+
+    def _refresh_masks(self) -> None:
+        for seat in (0, 1):
+            safe = self.game.safe_actions(seat)
+            self._masks[seat] = np.array(safe if any(safe) else [True] * 3, dtype=bool)
+
+    def _reset_views(self) -> None:
+        views = self._views
+        views[:] = 0
+        views[:, ARENA] = 1
+        for player in (0, 1):
+            for seat in (0, 1):
+                offset = 0 if player == seat else OTHER_OFFSET
+                views[(seat, OWN_HEAD + offset, *self._view_cell(seat, self.game.heads[player]))] = 1
+                views[(seat, OWN_NECK + offset, *self._view_cell(seat, self.game.necks[player]))] = 1
+                views[(seat, OWN_TRAIL + offset, *self._view_cell(seat, self.game.heads[player]))] = 1
+
+    def _view_cell(self, seat: int, cell: tuple[int, int]) -> tuple[int, int]:
+        if seat == 1:
+            return self.size - 1 - cell[0], self.size - 1 - cell[1]
+        return cell
+
+    def _move_in_views(
+        self, player: int, old_head: tuple[int, int], old_neck: tuple[int, int], new_head: tuple[int, int]
+    ) -> None:
+        views = self._views
+        last = self.size - 1
+        for seat in (0, 1):
+            offset = 0 if player == seat else OTHER_OFFSET
+            if seat == 1:  # seat 1's view is the arena turned 180 degrees
+                head_r, head_c = last - old_head[0], last - old_head[1]
+                neck_r, neck_c = last - old_neck[0], last - old_neck[1]
+                new_r, new_c = last - new_head[0], last - new_head[1]
+            else:
+                (head_r, head_c), (neck_r, neck_c), (new_r, new_c) = old_head, old_neck, new_head
+            view = views[seat]
+            view[OWN_NECK + offset, neck_r, neck_c] = 0
+            view[OWN_NECK + offset, head_r, head_c] = 1
+            view[OWN_HEAD + offset, head_r, head_c] = 0
+            view[OWN_HEAD + offset, new_r, new_c] = 1
+            view[OWN_TRAIL + offset, new_r, new_c] = 1
+
+    def _observation(self, seat: int) -> np.ndarray:
+        if self._obs_renderer is None:
+            return self._views[seat].copy()
+        frame = self._obs_renderer.draw(self.game, self.max_steps, perspective=seat)
+        return np.ascontiguousarray(downscale(frame, self.pixel_size).transpose(2, 0, 1))
+
+    def _info(self, seat: int) -> dict[str, Any]:
+        return {
+            "winner": self.game.winner,
+            "agent_seat": self.agent_seat,
+            "steps": self.game.steps,
+            "action_mask": self._masks[seat],
+        }

@@ -85,7 +85,9 @@ class App:
         return self.stack[-1] if self.stack else None
 
     def push(self, screen: Screen) -> None:
+        """Show ``screen`` on top (an app that had quit runs again with it)."""
         screen.app = self
+        self.running = True
         screen.resize(self.surface.get_size())
         self.stack.append(screen)
         self._set_caption(screen)

@@ -276,8 +276,27 @@ class WatchScreen(Screen):
         else:
             values, spread = explanation["values"], None
         labels = catalog.action_labels(self.session.trainer.env_id, len(values))
-        draw_action_bars(surface, pygame.Rect(rect.x + 12, rect.y + 34, rect.width - 24, rect.height - 44),
-                         labels, values, explanation["kind"], spread)
+        bars = pygame.Rect(rect.x + 12, rect.y + 34, rect.width - 24, min(rect.height - 44, 30 * len(values)))
+        draw_action_bars(surface, bars, labels, values, explanation["kind"], spread)
+        y = bars.bottom + 14
+        for line in style.wrap_text(self._bars_note(explanation["kind"]), style.SMALL, rect.width - 24):
+            if y + 18 > rect.bottom:
+                break
+            style.draw_text(surface, line, (rect.x + 12, y), style.SMALL, style.TEXT_DIM)
+            y += 19
+
+    def _bars_note(self, kind: str) -> str:
+        """What the bars mean, for people new to RL."""
+        stats = self.session.trainer.learner.stats()
+        if kind == "q_values":
+            note = "Expected return of each action from this state; the greedy choice is highlighted."
+            if "epsilon" in stats:
+                note += f" While training, {100 * stats['epsilon']:.0f}% of moves are random (exploration)."
+            return note
+        if kind == "probabilities":
+            return "How likely the policy is to pick each action; training samples from these, the greedy " \
+                   "exhibition takes the most likely one."
+        return "The policy's torque: the mean it would apply, with its spread (the bar's whisker)."
 
 
 def draw_action_bars(surface: pygame.Surface, rect: pygame.Rect, labels: list[str], values: list[float],

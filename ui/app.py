@@ -171,6 +171,16 @@ class App:
             raise
         return 0
 
+    def run_until(self, done: Callable[[], bool], max_frames: int = 20_000, dt: float = 1 / 60) -> bool:
+        """Fake-clock frames until ``done()`` holds (tests, screenshots); True when it did."""
+        for _ in range(max_frames):
+            if done():
+                return True
+            if not self.running:
+                break
+            self.run(frames=1, dt=dt)
+        return done()
+
     def close(self) -> None:
         self.quit()
         if self.windowed:

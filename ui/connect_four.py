@@ -76,7 +76,7 @@ class ConnectFourScreen(Screen):
             self.players.reverse()
             self.human_seats = [seat for seat, player in enumerate(self.players) if player is None]
             self.toast("You start the next game" if self.human_seats == [0] else "The agent starts the next game")
-            if self.env.unwrapped.board.move_count == 0 and self.banner is None and self.drop is None:
+            if not self.env.unwrapped.board.history and self.banner is None and self.drop is None:
                 self.new_game()
 
     def legal(self, col: int) -> bool:

@@ -54,10 +54,13 @@ def load_agent(path: str, device: str = "cpu") -> Agent:
     module = agent_module(data["agent"])
     config = build_config(module.CONFIG, data["config"])
     try:
-        return module.load_policy(data, config, pick_device(device))
+        policy = module.load_policy(data, config, pick_device(device))
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
         first = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
         raise DojoError(f"{path}: the weights do not fit a {data['agent']} model ({first})") from None
+    # The game to play the agent in is the one it was judged on, which may differ from its training setup.
+    policy.env_kwargs = dict(data.get("eval_env_kwargs", data["env_kwargs"]))
+    return policy
 
 
 __all__ = ["AGENT_NAMES", "Agent", "DojoError", "agent_module", "load_agent"]

@@ -12,7 +12,7 @@ import numpy as np
 
 import envs
 from agents import AGENT_NAMES, agent_module, load_agent
-from agents.common import evaluate
+from agents.common import play_episodes
 from agents.config import load_presets
 from agents.errors import DojoError
 
@@ -60,13 +60,21 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
         if agent.env_id not in envs.TWO_PLAYER:
             raise DojoError(f"--opponent only applies to two-player games; {agent.env_id} is single-player")
         env_kwargs["opponent"] = args.opponent
-    returns = evaluate(agent.act_batch, agent.env_id, env_kwargs, args.episodes, seed=args.seed)
+    outcome = play_episodes(agent.act_batch, agent.env_id, env_kwargs, args.episodes, seed=args.seed)
+    returns = outcome.returns
     result = {"mean_return": float(returns.mean()), "std_return": float(returns.std()),
               "min_return": float(returns.min()), "max_return": float(returns.max()), "episodes": int(args.episodes),
               "env": agent.env_id, "agent": agent.name, "checkpoint": str(args.checkpoint)}
     threshold = envs.solved_threshold(agent.env_id)
     if threshold is not None:
         result["solved"] = bool(returns.mean() >= threshold)
+    if outcome.successes is not None:
+        result["success_rate"] = float(outcome.successes.mean())
+    if agent.env_id in envs.TWO_PLAYER:
+        # Two-player games pay +1 for a win, -1 for a loss and 0 for a draw.
+        wins, losses = int((returns > 0).sum()), int((returns < 0).sum())
+        result.update({"opponent": env_kwargs.get("opponent", "random"), "wins": wins, "losses": losses,
+                       "draws": int(args.episodes - wins - losses), "win_rate": wins / args.episodes})
     print(f"{agent.name} on {agent.env_id}: mean return {returns.mean():.2f} +/- {returns.std():.2f} over "
           f"{args.episodes} episodes (min {returns.min():.1f}, max {returns.max():.1f})")
     print(json.dumps(result))

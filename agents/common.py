@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
@@ -118,24 +119,43 @@ def action_mask_of(info: dict[str, Any]) -> np.ndarray | None:
     return None if mask is None else np.asarray(mask, dtype=bool)
 
 
-def evaluate(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-             max_steps: int = 100_000) -> np.ndarray:
-    """Returns of ``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step)."""
+@dataclass
+class EvalResult:
+    """Per-episode outcomes of a batch of greedy episodes."""
+
+    returns: np.ndarray
+    successes: np.ndarray | None  # info["success"] at each episode's end, where the env reports it
+
+
+def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+                  max_steps: int = 100_000) -> EvalResult:
+    """``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step)."""
     vec = make_vec_env(env_id, episodes, env_kwargs)
     try:
         obs, info = vec.reset(seed=seed)
         returns = np.zeros(episodes, dtype=np.float64)
         finished = np.zeros(episodes, dtype=bool)
+        successes: np.ndarray | None = None
         for _ in range(max_steps):
             actions = act(obs, action_mask_of(info))
             obs, reward, terminated, truncated, info = vec.step(actions)
             returns += np.where(finished, 0.0, reward)
-            finished |= np.logical_or(terminated, truncated)
+            ending = np.logical_or(terminated, truncated) & ~finished
+            if "success" in info:
+                if successes is None:
+                    successes = np.zeros(episodes, dtype=bool)
+                successes[ending] = np.asarray(info["success"], dtype=bool)[ending]
+            finished |= ending
             if finished.all():
                 break
-        return returns
+        return EvalResult(returns, successes)
     finally:
         vec.close()
+
+
+def evaluate(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int) -> np.ndarray:
+    """Returns of ``episodes`` greedy episodes."""
+    return play_episodes(act, env_id, env_kwargs, episodes, seed).returns
 
 
 def set_torch_threads(device: torch.device, threads: int) -> None:

@@ -27,7 +27,7 @@ from agents.errors import DojoError
 
 METRIC_COLUMNS = ("kind", "step", "episode", "return", "length", "eval_mean", "eval_std", "epsilon", "entropy",
                   "loss", "elapsed_s")
-TRAINER_KEYS = ("steps", "eval_every", "eval_episodes", "checkpoint_every", "env_kwargs")
+TRAINER_KEYS = ("steps", "eval_every", "eval_episodes", "checkpoint_every", "env_kwargs", "eval_env_kwargs")
 
 
 @dataclass
@@ -65,6 +65,7 @@ class Trainer:
         if resumed is not None:
             config = build_config(module.CONFIG, resumed["config"])
             env_kwargs = resumed["env_kwargs"]
+            eval_changes = resumed.get("eval_env_kwargs", env_kwargs)
             seed = int(resumed["seed"])
             saved = resumed.get("trainer", {})
             trainer_preset.update({key: saved[key] for key in ("steps", "eval_every", "eval_episodes",
@@ -73,9 +74,12 @@ class Trainer:
         else:
             config = build_config(module.CONFIG, preset)
             env_kwargs = {**trainer_preset.get("env_kwargs", {}), **(env_kwargs or {})}
+            # Evaluation may differ from training (e.g. Maze trains from random starts, is judged from the corner).
+            eval_changes = {**env_kwargs, **trainer_preset.get("eval_env_kwargs", {})}
         config = apply_overrides(config, list(overrides))
 
         self.agent, self.env_id, self.env_kwargs, self.seed = agent, env_id, dict(env_kwargs), int(seed)
+        self.eval_env_kwargs = dict(eval_changes)
         self.preset_name, self.config = preset_name, config
         self.total_steps = int(steps if steps is not None else trainer_preset.get("steps", 100_000))
         self.eval_every = int(eval_every or trainer_preset.get("eval_every", 5_000))
@@ -151,7 +155,7 @@ class Trainer:
 
     def evaluate_now(self) -> float:
         """Greedy episodes on a separate eval env; saves best.pt on a new best and notes when the env is solved."""
-        returns = evaluate(self.learner.policy.act_batch, self.env_id, self.env_kwargs, self.eval_episodes,
+        returns = evaluate(self.learner.policy.act_batch, self.env_id, self.eval_env_kwargs, self.eval_episodes,
                            seed=self.seed + 1_000_000)
         mean, std = float(returns.mean()), float(returns.std())
         self.last_eval = mean
@@ -214,7 +218,8 @@ class Trainer:
         learner_state = self.learner.state_dict(include_replay=include_replay)
         return {
             "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs,
-            "spaces": self.learner.spaces, "config": config_to_dict(self.config), "seed": self.seed,
+            "eval_env_kwargs": self.eval_env_kwargs, "spaces": self.learner.spaces,
+            "config": config_to_dict(self.config), "seed": self.seed,
             "preset": self.preset_name, "model": learner_state["model"], "counters": learner_state["counters"],
             "learner": learner_state, "trainer": self._trainer_state(),
             "metrics": {"best_eval": _finite(self.best_eval), "last_eval": self.last_eval,
@@ -269,7 +274,8 @@ class Trainer:
     def _open_logs(self, resuming: bool) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.json").write_text(json.dumps({
-            "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs, "seed": self.seed,
+            "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs,
+            "eval_env_kwargs": self.eval_env_kwargs, "seed": self.seed,
             "preset": self.preset_name, "device": str(self.device), "steps": self.total_steps,
             "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
             "solved_threshold": self.threshold, "config": config_to_dict(self.config)}, indent=2) + "\n")

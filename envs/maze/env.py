@@ -3,7 +3,8 @@
 A perfect maze of ``size`` x ``size`` cells; the agent walks from the start (default top-left) to the goal
 (default bottom-right). A new maze is generated from ``self.np_random`` at every reset unless
 ``fixed_maze=True``, which keeps the maze of the first seeded reset (or of the first reset when none is
-seeded) for the env's lifetime.
+seeded) for the env's lifetime, or ``maze_seed=N``, which always uses the maze that seed N generates (the same
+layout in every env made with it: training and evaluation envs agree whatever their reset seeds).
 
 Observations:
 
@@ -14,6 +15,9 @@ Observations:
 - ``obs_mode="index"``: ``Discrete(size*size)``, the agent's cell ``row * size + col``. It says nothing about
   the walls, so it is only meaningful with ``fixed_maze=True`` (tabular Q-learning); with a new maze per
   reset it stays valid, but no agent can generalise from it.
+
+``random_start=True`` starts each episode on a random cell (goal fixed bottom-right); ``random_start_goal=True``
+draws both.
 
 Actions: ``Discrete(4)`` 0 up, 1 right, 2 down, 3 left; walking into a wall leaves the agent in place.
 Rewards: ``goal_reward`` on the step that reaches the goal (terminated), ``step_cost`` on every other step.
@@ -55,7 +59,9 @@ class MazeEnv(gym.Env):
         obs_mode: str = "planes",
         render_mode: str | None = None,
         fixed_maze: bool = False,
+        maze_seed: int | None = None,
         random_start_goal: bool = False,
+        random_start: bool = False,
         goal_reward: float = 1.0,
         step_cost: float = -0.01,
         max_steps: int | None = None,
@@ -68,12 +74,15 @@ class MazeEnv(gym.Env):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             allowed = ", ".join(self.metadata["render_modes"])
             raise ValueError(f"unknown render_mode {render_mode!r}; allowed: None, {allowed}")
-        for name, flag in (("fixed_maze", fixed_maze), ("random_start_goal", random_start_goal)):
+        flags = (("fixed_maze", fixed_maze), ("random_start_goal", random_start_goal), ("random_start", random_start))
+        for name, flag in flags:
             if not isinstance(flag, bool | np.bool_):
                 raise ValueError(f"{name} must be True or False, got {flag!r}")
         for name, value in (("goal_reward", goal_reward), ("step_cost", step_cost)):
             if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite number, got {value!r}")
+        if maze_seed is not None and (not _is_int(maze_seed) or maze_seed < 0):
+            raise ValueError(f"maze_seed must be None or an int >= 0, got {maze_seed!r}")
         num_cells = int(size) * int(size)
         if max_steps is None:
             max_steps = 4 * num_cells
@@ -87,7 +96,9 @@ class MazeEnv(gym.Env):
         self.obs_mode = obs_mode
         self.render_mode = render_mode
         self.fixed_maze = bool(fixed_maze)
+        self.maze_seed = None if maze_seed is None else int(maze_seed)
         self.random_start_goal = bool(random_start_goal)
+        self.random_start = bool(random_start)
         self.goal_reward = float(goal_reward)
         self.step_cost = float(step_cost)
         self.max_steps = int(max_steps)
@@ -139,6 +150,9 @@ class MazeEnv(gym.Env):
         # episode's randomness (start and goal) then follows from the reset seed alone, whether or not the
         # maze was kept.
         maze_seed = int(self.np_random.integers(2**63))
+        if self.maze_seed is not None:
+            keep = self._has_maze
+            maze_seed = self.maze_seed
         if not keep:
             rules.generate(np.random.default_rng(maze_seed))
             self._has_maze = True
@@ -148,6 +162,10 @@ class MazeEnv(gym.Env):
             goal = int(self.np_random.integers(self.num_cells - 1))
             if goal >= start:  # skip the start cell: uniform over the other cells
                 goal += 1
+        elif self.random_start:
+            # A curriculum for learners: starts near the goal get solved first and their value spreads back.
+            goal = self.num_cells - 1
+            start = int(self.np_random.integers(self.num_cells - 1))
         else:
             start, goal = 0, self.num_cells - 1
         rules.place(start, goal)

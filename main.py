@@ -78,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="agent against agent: the second player (a checkpoint or a built-in opponent)")
     play.add_argument("--first", default="human", choices=("human", "agent"), help="who moves first (default human)")
     play.add_argument("--seed", type=int, default=0, help="seed of the first game (default 0)")
+    play.add_argument("--tick", default="normal", choices=("slow", "normal", "fast"),
+                      help="Tron: moves per second (default normal; change it in the game with 1/2/3)")
     play.set_defaults(handler="ui.commands:play")
 
     shots = commands.add_parser("screenshot", help="render the app's screens to PNG files, headless",

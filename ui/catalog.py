@@ -71,13 +71,12 @@ class Spaces:
 
 
 @functools.cache
-def spaces_of(env_id: str) -> Spaces:
-    """The kind of spaces a game has (made once per game); a DojoError when the game cannot be made."""
+def _spaces(env_id: str, kwargs_json: str) -> Spaces:
     from agents.common import make_env
 
     try:
-        env = make_env(env_id)
-    except (ImportError, ModuleNotFoundError, gym.error.Error) as error:
+        env = make_env(env_id, json.loads(kwargs_json))
+    except (ImportError, gym.error.Error) as error:
         raise DojoError(f"{title(env_id)} is not available in this Dojo ({error})") from None
     try:
         obs_space, act_space = env.observation_space, env.action_space
@@ -87,9 +86,19 @@ def spaces_of(env_id: str) -> Spaces:
         env.close()
 
 
+def spaces_of(env_id: str, env_kwargs: dict[str, Any] | None = None) -> Spaces:
+    """The kind of spaces a game has with these settings (made once); DojoError when it cannot be made."""
+    return _spaces(env_id, json.dumps(env_kwargs or {}, sort_keys=True))
+
+
 def agent_fit(agent: str, env_id: str) -> str | None:
-    """None when ``agent`` can learn ``env_id``, else the reason it cannot (shown in the launcher)."""
-    spaces = spaces_of(env_id)
+    """None when ``agent`` can learn ``env_id``, else the reason it cannot (shown in the launcher).
+
+    The game is judged with the agent's preset settings: Maze's Q-learning preset observes cell indices.
+    """
+    preset = load_presets().get(agent, {})
+    kwargs = dict(preset.get(env_id, preset.get("default", {})).get("env_kwargs", {}))
+    spaces = spaces_of(env_id, kwargs)
     if agent in ("dqn", "qlearning") and not spaces.discrete_actions:
         return f"{agent} needs discrete actions"
     if agent == "qlearning" and not spaces.flat_obs:
@@ -115,11 +124,13 @@ def preset_overrides(agent: str, env_id: str, choice: str) -> tuple[list[str], d
     """
     if choice != "default" or env_id not in load_presets().get(agent, {}):
         return [], {}
+    from agents.trainer import TRAINER_KEYS
+
     defaults = dict(load_presets().get(agent, {}).get("default", {}))
     extra: dict[str, Any] = {key: defaults.pop(key) for key in ("steps", "eval_every", "eval_episodes")
                              if key in defaults}
-    defaults.pop("checkpoint_every", None)
-    defaults.pop("env_kwargs", None)
+    for key in TRAINER_KEYS:  # env settings and checkpoint cadence are not config fields
+        defaults.pop(key, None)
     config_cls = agent_module(agent).CONFIG
     values = {field.name: field.default for field in dataclasses.fields(config_cls)}
     values.update(defaults)

@@ -58,6 +58,7 @@ class ConnectFourScreen(Screen):
         self.drop: dict[str, float] | None = None
         self.think_left = THINK_S
         self.winner = -1
+        self.swap_pending = False
         self.new_game()
 
     # ---- game flow ---------------------------------------------------------------------------------------
@@ -66,18 +67,23 @@ class ConnectFourScreen(Screen):
         return self.banner is None and self.drop is None and self.players[self.env.unwrapped.current_player] is None
 
     def new_game(self) -> None:
+        if self.swap_pending:
+            self.players.reverse()
+            self.human_seats = [seat for seat, player in enumerate(self.players) if player is None]
+            self.swap_pending = False
         self.env.reset(seed=self.seed + self.games)
         self.banner, self.drop, self.winner = None, None, -1
         self.think_left = THINK_S
 
     def swap_first(self) -> None:
-        """Who starts: the human and the agent trade seats (seat 0 always moves first)."""
-        if self.human_seats:
-            self.players.reverse()
-            self.human_seats = [seat for seat, player in enumerate(self.players) if player is None]
-            self.toast("You start the next game" if self.human_seats == [0] else "The agent starts the next game")
-            if not self.env.unwrapped.board.history and self.banner is None and self.drop is None:
-                self.new_game()
+        """Who starts: the human and the agent trade seats (seat 0 always moves first) from the next game on."""
+        if not self.human_seats:
+            return
+        self.swap_pending = not self.swap_pending
+        human_starts = (self.human_seats == [0]) != self.swap_pending
+        self.toast("You start the next game" if human_starts else "The agent starts the next game")
+        if not self.env.unwrapped.board.history and self.banner is None and self.drop is None:
+            self.new_game()
 
     def legal(self, col: int) -> bool:
         return 0 <= col < COLS and bool(self.env.unwrapped.action_masks()[col])

@@ -222,15 +222,23 @@ class LauncherScreen(Screen):
         self._agent_changed()
 
     def _layout_side(self) -> None:
+        """Top down: title, blurb, agent pills, preset pills, saved agent; the buttons sit at the bottom."""
         if not hasattr(self, "side"):
             return
         x, width = self.side.x + 20, self.side.width - 40
-        self.agent_pills.layout(x, self.side.y + 150, width)
-        self.preset_pills.layout(x, self.agent_pills.rects[-1].bottom + 42, width)
+        self.agent_pills.layout(x, self.side.y + 130, width)
+        self.preset_pills.layout(x, self.agent_pills.rects[-1].bottom + 40, width)
+        # The watch button spans the panel; the other four share two rows.
         bottom = self.side.bottom - 20
-        for button in reversed(self.buttons):
-            button.rect = pygame.Rect(x, bottom - 44, width, 44)
-            bottom -= 52
+        half = (width - 10) // 2
+        for index, button in enumerate(self.buttons[1:]):
+            row, column = divmod(index, 2)
+            button.rect = pygame.Rect(x + column * (half + 10), bottom - (2 - row) * 48 + 8, half, 40)
+        self.watch_button.rect = pygame.Rect(x, bottom - 2 * 48 - 52 + 8, width, 44)
+        # Room for the preset summary (one line) and the saved agent (three lines) above the buttons?
+        room = self.watch_button.rect.y - self.preset_pills.rects[-1].bottom
+        self.show_summary = room >= 100
+        self.saved_y = self.preset_pills.rects[-1].bottom + (40 if self.show_summary else 14)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)
@@ -300,7 +308,7 @@ class LauncherScreen(Screen):
         style.draw_text(surface, catalog.title(env_id), (x, side.y + 18), style.HEADING, style.TEXT)
         y = side.y + 56
         text = self.unavailable.get(env_id) or catalog.BLURBS.get(env_id, env_id)
-        for line in style.wrap_text(text, style.BODY, width)[:3]:
+        for line in style.wrap_text(text, style.BODY, width)[:2]:
             style.draw_text(surface, line, (x, y), style.BODY, style.BAD if env_id in self.unavailable else
                             style.TEXT_DIM)
             y += 22
@@ -312,12 +320,12 @@ class LauncherScreen(Screen):
             style.draw_text(surface, reason, (x, self.agent_pills.rects[-1].bottom + 4), style.SMALL, style.BAD)
         style.draw_text(surface, "PRESET", (x, self.preset_pills.rects[0].y - 22), style.SMALL, style.TEXT_DIM)
         self.preset_pills.draw(surface)
-        y = self.preset_pills.rects[-1].bottom + 10
-        if env_id not in self.unavailable and not self.agent_pills.disabled[self.agent_pills.selected]:
+        fits = env_id not in self.unavailable and not self.agent_pills.disabled[self.agent_pills.selected]
+        if self.show_summary and fits:
             preset = self.preset_pills.options[self.preset_pills.selected]
-            style.draw_text(surface, catalog.preset_summary(self.agent, env_id, preset), (x, y), style.SMALL,
-                            style.TEXT_DIM, max_width=width)
-        y += 34
+            style.draw_text(surface, catalog.preset_summary(self.agent, env_id, preset),
+                            (x, self.preset_pills.rects[-1].bottom + 10), style.SMALL, style.TEXT_DIM, max_width=width)
+        y = self.saved_y
         style.draw_text(surface, "SAVED AGENT", (x, y), style.SMALL, style.TEXT_DIM)
         info = self.checkpoint
         if info is None:

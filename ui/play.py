@@ -13,7 +13,7 @@ from ui.players import AgentPlayer, choose_player, make_player
 
 
 def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None = None, first: str = "human",
-                versus: str | None = None, seed: int = 0) -> Screen:
+                versus: str | None = None, seed: int = 0, tick: str = "normal") -> Screen:
     """The screen for ``python main.py play`` (and the launcher's play buttons)."""
     check_env_id(env_id)
     if first not in ("human", "agent"):
@@ -45,7 +45,7 @@ def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None
     if env_id == "dojo/Tron-v0":
         from ui.tron import TronScreen
 
-        return TronScreen(players, note, seed)
+        return TronScreen(players, note, seed, tick)
     from ui.connect_four import ConnectFourScreen
 
     return ConnectFourScreen(players, note, seed)

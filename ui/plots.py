@@ -83,9 +83,10 @@ def draw_plot(surface: pygame.Surface, rect: pygame.Rect, title: str, series: Se
         style.draw_text(surface, empty_text, area.center, style.SMALL, style.shade(style.TEXT_DIM, 0.8),
                         anchor="center")
         return
-    latest = prepared[0][2][-1]
+    # The headline is the last series' latest value: the moving average where a plot has one.
+    latest = prepared[-1][2][-1]
     style.draw_text(surface, compact(float(latest)), (rect.right - 12, rect.y + 9), style.SMALL,
-                    prepared[0][0].color, anchor="topright")
+                    prepared[-1][0].color, anchor="topright")
     all_x = np.concatenate([xs for _, xs, _ in prepared])
     all_y = np.concatenate([ys for _, _, ys in prepared])
     if threshold is not None:
@@ -127,7 +128,7 @@ def history_plots(history: History, threshold: float | None,
     """The four plots of a run (title, series, threshold line) from a Trainer's History."""
     returns = history.episode_returns
     return [
-        ("episode return  (avg of 20)", [Series(history.episode_steps, returns, style.shade(style.BLUE, 0.7), width=1),
+        ("return, avg of 20", [Series(history.episode_steps, returns, style.shade(style.BLUE, 0.7), width=1),
                                          Series(history.episode_steps, moving_average(returns), style.ACCENT)],
          threshold),
         ("evaluation return", [Series(history.eval_steps, history.eval_means, style.GOOD, dots=True)], threshold),

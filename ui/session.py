@@ -135,7 +135,8 @@ class TrainingSession:
         self.trainer = trainer
         self.speed = speed
         learner = trainer.learner
-        self.exhibition = Exhibition(trainer.env_id, trainer.env_kwargs, trainer.seed + 10_000_000)
+        # Exhibition episodes are greedy play: they use the evaluation settings (Maze: the fixed start).
+        self.exhibition = Exhibition(trainer.env_id, trainer.eval_env_kwargs, trainer.seed + 10_000_000)
         self.fps = self.exhibition.fps
         # Learners with a single env get a tap; PPO's vector env has no frames to show.
         self.tap: FrameTap | None = None

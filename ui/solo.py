@@ -21,7 +21,7 @@ from ui.players import HELD_KEYS, AgentPlayer, HeldKeys
 from ui.watch import draw_action_bars
 
 SNAKE_TICKS = 8.0
-MAZE_AGENT_TICKS = 8.0
+GRID_AGENT_TICKS = 8.0  # agent moves per second on grid games: fast, yet easy to follow
 
 
 def _grid_bindings(env: Any) -> dict[int, Any]:
@@ -36,7 +36,8 @@ class SoloScreen(Screen):
         super().__init__()
         self.env_id = env_id
         self.title = f"Play {catalog.title(env_id)}"
-        kwargs = {k: v for k, v in agent.agent.env_kwargs.items()} if agent is not None else {}
+        # The agent's own settings (Maze: its pinned maze), so both players face the same game.
+        kwargs = dict(agent.agent.env_kwargs) if agent is not None else {}
         self.env = make_display_env(env_id, kwargs)
         self.agent = agent
         self.note = note
@@ -130,7 +131,7 @@ class SoloScreen(Screen):
                 else:
                     self._step(self._human_action())
         elif self.phase == "agent":
-            rate = self.fps_game if self.mode == "held" else MAZE_AGENT_TICKS
+            rate = self.fps_game if self.mode == "held" else GRID_AGENT_TICKS
             self.clock = min(self.clock + dt * rate, 3.0)
             while self.clock >= 1.0 and self.phase == "agent":
                 self.clock -= 1.0
@@ -152,8 +153,8 @@ class SoloScreen(Screen):
         style.panel(surface, self.area, style.PANEL_DARK)
         if self._frame is None:
             self._frame = style.array_to_surface(self.env.render())
-        shown = style.blit_frame(surface, self._frame, self.area.inflate(-24, -72),
-                                 smooth=self.env_id in catalog.TITLES and self.mode == "held")
+        # Classic-control frames scale smoothly; grid games stay crisp.
+        shown = style.blit_frame(surface, self._frame, self.area.inflate(-24, -72), smooth=self.mode == "held")
         who = {"human": "You are playing", "agent": "The agent is playing"}.get(self.phase, "")
         if who:
             style.draw_text(surface, f"{who}  ·  score {self.score_of():.1f}  ·  step {self.steps}",

@@ -52,7 +52,10 @@ class Button:
         style.panel(surface, self.rect, fill, border, radius=10)
         label = self.label
         if self.hotkey is not None:
-            label = f"{label}  [{pygame.key.name(self.hotkey).upper()}]"
+            with_key = f"{label}  [{pygame.key.name(self.hotkey).upper()}]"
+            # The shortcut is a bonus: on a narrow button the label alone is shown.
+            if style.font(style.BODY).size(with_key)[0] <= self.rect.width - 16:
+                label = with_key
         style.draw_text(surface, label, self.rect.center, style.BODY, text_color, anchor="center",
                         max_width=self.rect.width - 12)
 

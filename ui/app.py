@@ -101,11 +101,6 @@ class App:
         self.stack[-1].resize(self.surface.get_size())
         self._set_caption(self.stack[-1])
 
-    def replace(self, screen: Screen) -> None:
-        if self.stack:
-            self.stack.pop().close()
-        self.push(screen)
-
     def open(self, make_screen: Callable[[], Screen]) -> bool:
         """Push the screen that ``make_screen()`` builds; a user error becomes a toast instead of a crash."""
         try:

@@ -14,7 +14,7 @@ from typing import Any
 import gymnasium as gym
 
 import envs
-from agents import AGENT_NAMES, agent_module
+from agents import agent_module
 from agents.config import load_presets
 from agents.errors import DojoError
 
@@ -104,10 +104,6 @@ def agent_fit(agent: str, env_id: str) -> str | None:
     if agent == "qlearning" and not spaces.flat_obs:
         return "qlearning needs flat observations, not grids"
     return None
-
-
-def fitting_agents(env_id: str) -> list[str]:
-    return [agent for agent in AGENT_NAMES if agent_fit(agent, env_id) is None]
 
 
 def preset_choices(agent: str, env_id: str) -> list[str]:

@@ -20,7 +20,6 @@ screen's requests (save now) run there, so no lock is held across a training ste
 from __future__ import annotations
 
 import copy
-import math
 import sys
 import threading
 import time
@@ -88,7 +87,6 @@ class Exhibition:
         self.fps = float(self.env.metadata.get("render_fps") or 30)
         self.seed = seed
         self.episodes = 0
-        self.returns: list[float] = []
         self._obs: Any = None
         self._mask: np.ndarray | None = None
         self._return = 0.0
@@ -116,7 +114,6 @@ class Exhibition:
             self._obs, self._mask = obs, action_mask_of(info)
             if terminated or truncated:
                 self.view = View(self.env.render(), obs, self._mask, self._return, "exhibition")
-                self.returns.append(self._return)
                 self.episodes += 1
                 self._obs = None
                 return
@@ -365,6 +362,3 @@ def exploration_name(trainer: Trainer) -> str:
     stats = trainer.learner.stats()
     return "epsilon" if "epsilon" in stats else "entropy"
 
-
-def finite_or_none(value: float | None) -> float | None:
-    return None if value is None or not math.isfinite(value) else value

@@ -107,10 +107,6 @@ def shade(color: Color, factor: float) -> Color:
     return tuple(max(0, min(255, int(c * factor))) for c in color)  # type: ignore[return-value]
 
 
-def mix(a: Color, b: Color, t: float) -> Color:
-    return tuple(int(x + (y - x) * t) for x, y in zip(a, b))  # type: ignore[return-value]
-
-
 def blit_frame(surface: pygame.Surface, frame: pygame.Surface, area: pygame.Rect, smooth: bool = True) -> pygame.Rect:
     """Scale a game frame into ``area`` keeping its aspect ratio, centred; returns where it landed."""
     width, height = frame.get_size()

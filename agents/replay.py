@@ -63,7 +63,7 @@ class ReplayBuffer:
             values = np.stack([np.asarray(row[name]) for _, row in self._staged])
             if name == "next_mask":
                 values = np.broadcast_to(values.reshape(len(self._staged), -1), (len(self._staged), tensor.shape[1]))
-            tensor[index] = torch.as_tensor(np.ascontiguousarray(values), device=self.device).to(tensor.dtype)
+            tensor[index] = torch.as_tensor(np.array(values), device=self.device).to(tensor.dtype)
         self._staged.clear()
 
     def sample(self, batch_size: int, rng: np.random.Generator) -> dict[str, torch.Tensor]:

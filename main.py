@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--run-dir", help="where logs and checkpoints go (default runs/<env>-<agent>-<time>)")
     train.add_argument("--resume", metavar="CHECKPOINT", help="continue a run from its last.pt")
     train.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override config fields")
+    train.add_argument("--preset", help="a named preset variant, e.g. strong (see: list)")
     train.add_argument("--no-early-stop", action="store_true", help="keep training after the env is solved")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler="agents.commands:train")
@@ -89,6 +90,13 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT (default 1280x800)")
     shots.add_argument("--steps", type=int, default=3000, help="training steps before the watch screenshot")
     shots.set_defaults(handler="ui.commands:screenshot")
+
+    export = commands.add_parser("export", help="write a small policy-only copy of a checkpoint",
+                                 description="Drop the optimizer, target net, replay buffer and history: the "
+                                             "result loads with load_agent, eval, watch and play.")
+    export.add_argument("checkpoint", help="a .pt file written by train")
+    export.add_argument("--out", required=True, help="where to write the policy file")
+    export.set_defaults(handler="agents.commands:export")
 
     listing = commands.add_parser("list", help="list envs, agents and presets")
     listing.set_defaults(handler="agents.commands:list_everything")

@@ -93,7 +93,7 @@ class FrequencyBaseline:
 
     def __init__(self, n_actions: int) -> None:
         self.n_actions = n_actions
-        # Row n_actions is the "no previous move" context; counts are floats so they store as one tensor.
+        # Row n_actions is the "no previous move" context (the opponent's first move of a game).
         self.counts = np.zeros((n_actions + 1, n_actions), dtype=np.float64)
 
     def predict(self, previous_move: int, mask: np.ndarray) -> int:

@@ -14,10 +14,13 @@ import sys
 DESCRIPTION = "Dojo: watch RL agents learn games live, play against them, and train them headless."
 EPILOG = """examples:
   python main.py                                     the app (or, with no display, train DQN on CartPole)
+  python main.py watch --env CartPole-v1 --agent dqn --speed max
+  python main.py play --env dojo/ConnectFour-v0 --first agent
   python main.py train --env CartPole-v1 --agent dqn
   python main.py train --env Pendulum-v1 --agent ppo --set learning_rate=1e-3
   python main.py eval runs/CartPole-v1-dqn-*/checkpoints/best.pt --episodes 100
   python main.py train-ae --env dojo/Snake-v0 --latent 32
+  python main.py train-opponent-model --env dojo/ConnectFour-v0 --opponent pattern
   python main.py list"""
 
 
@@ -40,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override config fields")
     train.add_argument("--env-kwargs", metavar="JSON",
                        help='env arguments over the preset\'s, e.g. \'{"obs_mode": "pixels"}\'')
+    train.add_argument("--preset", help="a named preset variant, e.g. strong (see: list)")
     train.add_argument("--no-early-stop", action="store_true", help="keep training after the env is solved")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     train.set_defaults(handler="agents.commands:train")
@@ -73,6 +77,68 @@ def build_parser() -> argparse.ArgumentParser:
     train_ae.add_argument("--quiet", action="store_true", help="no progress bars")
     train_ae.set_defaults(handler="agents.autoencoder:train_ae")
 
+    watch = commands.add_parser("watch", help="train with a window: the game live, plots, the agent's values",
+                                description="Train an agent and watch it learn. Space pauses, S steps, 1/2/3 set "
+                                            "the speed, Ctrl+S saves, P writes the plots; closing saves last.pt.")
+    watch.add_argument("--env", help="env id, e.g. CartPole-v1 (see: list)")
+    watch.add_argument("--agent", help="dqn, ppo, reinforce or qlearning")
+    watch.add_argument("--checkpoint", metavar="PATH", help="continue training from this checkpoint")
+    watch.add_argument("--steps", type=int, help="env-step budget (default: the preset's)")
+    watch.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    watch.add_argument("--speed", default="fast", choices=("realtime", "fast", "max"),
+                       help="realtime shows every step, max learns flat out (default fast)")
+    watch.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
+    watch.add_argument("--run-dir", help="where logs and checkpoints go (default runs/<env>-<agent>-<time>)")
+    watch.set_defaults(handler="ui.commands:watch")
+
+    play = commands.add_parser("play", help="play a game: against an agent, or yourself then the agent",
+                               description="Two-player games: you against an agent (or --vs for agent against "
+                                           "agent). Single-player games: you play, then the agent plays the same "
+                                           "seed. Without --checkpoint the best saved one for the game is used.")
+    play.add_argument("--env", required=True, help="env id, e.g. dojo/ConnectFour-v0 (see: list)")
+    play.add_argument("--checkpoint", metavar="PATH", help="the agent to play (default: the best saved one)")
+    play.add_argument("--opponent", metavar="NAME",
+                      help="two-player games: a built-in opponent instead of a checkpoint (e.g. minimax:4, space)")
+    play.add_argument("--vs", metavar="CHECKPOINT_OR_NAME",
+                      help="agent against agent: the second player (a checkpoint or a built-in opponent)")
+    play.add_argument("--first", default="human", choices=("human", "agent"), help="who moves first (default human)")
+    play.add_argument("--seed", type=int, default=0, help="seed of the first game (default 0)")
+    play.add_argument("--tick", default="normal", choices=("slow", "normal", "fast"),
+                      help="Tron: moves per second (default normal; change it in the game with 1/2/3)")
+    play.set_defaults(handler="ui.commands:play")
+
+    shots = commands.add_parser("screenshot", help="render the app's screens to PNG files, headless",
+                                description="Renders the launcher, a watch-training screen (after a short real "
+                                            "training run) and a Connect Four game to PNGs.")
+    shots.add_argument("--out", default="shots", help="folder for the PNGs (default shots/)")
+    shots.add_argument("--size", default="1280x800", help="window size WIDTHxHEIGHT (default 1280x800)")
+    shots.add_argument("--steps", type=int, default=3000, help="training steps before the watch screenshot")
+    shots.set_defaults(handler="ui.commands:screenshot")
+
+    export = commands.add_parser("export", help="write a small policy-only copy of a checkpoint",
+                                 description="Drop the optimizer, target net, replay buffer and history: the "
+                                             "result loads with load_agent, eval, watch and play.")
+    export.add_argument("checkpoint", help="a .pt file written by train")
+    export.add_argument("--out", required=True, help="where to write the policy file")
+    export.set_defaults(handler="agents.commands:export")
+
+    opponent_model = commands.add_parser(
+        "train-opponent-model", help="learn to predict a scripted opponent's next move (LSTM, online)",
+        description="Play games against a scripted opponent (or replay a games.jsonl log), learning online to "
+                    "predict its next move; prints the model's top-1 accuracy against a frequency baseline "
+                    "every 10 games. The last line printed is a JSON object.")
+    opponent_model.add_argument("--env", help="dojo/ConnectFour-v0 or dojo/Tron-v0 (default: the log's env)")
+    opponent_model.add_argument("--opponent", help="the scripted opponent to model, e.g. pattern, random, greedy, "
+                                                   "minimax:2, space (default pattern, or the log's)")
+    opponent_model.add_argument("--games", type=int, help="games to play (default 50; with --from-log: all)")
+    opponent_model.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    opponent_model.add_argument("--run-dir", help="where opponent_model.pt and games.jsonl go "
+                                                  "(default runs/<env>-opponent-model-<time>)")
+    opponent_model.add_argument("--from-log", metavar="GAMES_JSONL", help="train offline from a logged games file")
+    opponent_model.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override model config fields")
+    opponent_model.add_argument("--quiet", action="store_true", help="no progress bar")
+    opponent_model.set_defaults(handler="agents.opponent_games:train_opponent_model")
+
     listing = commands.add_parser("list", help="list envs, agents and presets")
     listing.set_defaults(handler="agents.commands:list_everything")
     return parser
@@ -95,8 +161,11 @@ def run_handler(handler: str, args: argparse.Namespace) -> int:
 
 def default_job(parser: argparse.ArgumentParser) -> int:
     """No arguments: the app when there is a display, else the default headless job."""
-    print("No display available (or the app is not built yet): training DQN on CartPole-v1 until solved, "
-          "headless.")
+    from ui import display_available
+
+    if display_available():
+        return run_handler("ui.commands:launch", argparse.Namespace())
+    print("No display available: training DQN on CartPole-v1 until solved, headless.")
     args = parser.parse_args(["train", "--env", "CartPole-v1", "--agent", "dqn"])
     return run_handler(args.handler, args)
 

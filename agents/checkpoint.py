@@ -104,3 +104,10 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     if missing:
         raise DojoError(f"{path} is missing {', '.join(missing)}: not a complete Dojo checkpoint")
     return data
+
+
+def slim(data: dict[str, Any]) -> dict[str, Any]:
+    """A policy-only payload: no optimizer, target network, replay buffer or history (for sharing and shipping)."""
+    kept = {key: value for key, value in data.items() if key not in ("format", "version", "learner", "trainer")}
+    kept["learner"] = {"model": data["model"], "counters": data["counters"]}
+    return kept

@@ -24,7 +24,8 @@ def train(args: argparse.Namespace) -> int:
         raise DojoError("train needs --env and --agent (or --resume CHECKPOINT); see: python main.py list")
     trainer = Trainer(args.agent or "", args.env or "", steps=args.steps, seed=args.seed, device=args.device,
                       run_dir=args.run_dir, resume=args.resume, overrides=args.set or [],
-                      env_kwargs=parse_env_kwargs(args.env_kwargs), early_stop=not args.no_early_stop)
+                      env_kwargs=parse_env_kwargs(args.env_kwargs), early_stop=not args.no_early_stop,
+                      preset=args.preset)
     threshold = "none" if trainer.threshold is None else f"{trainer.threshold:g}"
     print(f"Training {trainer.agent} on {trainer.env_id} (preset {trainer.preset_name}) on {trainer.device}; "
           f"up to {trainer.total_steps:,} steps, solved at eval mean >= {threshold}; run dir {trainer.run_dir}")
@@ -94,6 +95,19 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
     return 0
 
 
+def export(args: argparse.Namespace) -> int:
+    """Write a policy-only copy of a checkpoint: small enough to share or ship, loadable by load_agent."""
+    from agents.checkpoint import load_checkpoint, save_checkpoint, slim
+
+    data = load_checkpoint(args.checkpoint)
+    agent = load_agent(args.checkpoint)  # refuses weights that do not fit, before anything is written
+    path = save_checkpoint(args.out, slim(data))
+    size_kb = path.stat().st_size / 1024
+    print(f"Exported {agent.name} on {agent.env_id} to {path} ({size_kb:.0f} KB)")
+    print(json.dumps({"out": str(path), "kb": round(size_kb, 1), "agent": agent.name, "env": agent.env_id}))
+    return 0
+
+
 def list_everything(_: argparse.Namespace) -> int:
     presets = load_presets()
     print("Envs:")
@@ -109,7 +123,7 @@ def list_everything(_: argparse.Namespace) -> int:
         print(f"  {name:<10} {summary}")
     print("Presets (agent: envs with tuned defaults; others use the agent's default preset):")
     for name in AGENT_NAMES:
-        tuned = [env for env in presets.get(name, {}) if env != "default"]
+        tuned = [env.replace(":", " --preset ") for env in presets.get(name, {}) if env != "default"]
         print(f"  {name:<10} {', '.join(tuned) if tuned else '(default only)'}")
     return 0
 

@@ -22,9 +22,19 @@ def load_presets() -> dict[str, dict[str, dict[str, Any]]]:
         return tomllib.load(handle)
 
 
-def preset_for(agent: str, env_id: str) -> tuple[str, dict[str, Any]]:
-    """The preset name used and its field values for (agent, env); 'default' where the env has none."""
+def preset_for(agent: str, env_id: str, variant: str | None = None) -> tuple[str, dict[str, Any]]:
+    """The preset name used and its field values for (agent, env); 'default' where the env has none.
+
+    A variant (``--preset strong``) is the table ``"<env_id>:<variant>"``.
+    """
     table = load_presets().get(agent, {})
+    if variant:
+        key = f"{env_id}:{variant}"
+        if key not in table:
+            offered = sorted(name.split(":", 1)[1] for name in table if name.startswith(f"{env_id}:"))
+            raise DojoError(f"no preset {variant!r} for {agent} on {env_id}; "
+                            f"variants: {', '.join(offered) if offered else 'none (leave --preset out)'}")
+        return key, dict(table[key])
     if env_id in table:
         return env_id, dict(table[env_id])
     return "default", dict(table.get("default", {}))

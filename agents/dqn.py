@@ -31,6 +31,7 @@ from agents.common import (
     restore_generator,
 )
 from agents.errors import DojoError
+from agents.league import League
 from agents.replay import ReplayBuffer
 from nets import QHead
 
@@ -81,6 +82,18 @@ class DQNConfig:
     """Width of the CNN's output layer."""
     torch_threads: int = 1
     """CPU threads for torch (small nets are fastest on one)."""
+    curriculum: tuple[str, ...] = ()
+    """Two-player games: scripted opponents to beat in turn, e.g. random,greedy,minimax:2 (empty: the env's own)."""
+    promote_win_rate: float = 0.8
+    """Win rate over the last promote_window curriculum games that moves on to the next opponent."""
+    promote_window: int = 200
+    """Games the promotion win rate is measured over."""
+    self_play: float = 0.0
+    """Two-player games: share of episodes played against frozen snapshots of the agent itself."""
+    snapshot_every: int = 20_000
+    """Env steps between snapshots added to the self-play pool."""
+    pool_size: int = 8
+    """Snapshots kept in the self-play pool (oldest dropped first)."""
 
 
 class QNetwork(nn.Module):
@@ -173,6 +186,24 @@ class DQNLearner:
         self._episode_length = 0
         self._pending: deque[tuple[np.ndarray, int, float]] = deque()
         self._episode_actions: list[int] = []
+        self.league = self._make_league() if config.curriculum or config.self_play > 0 else None
+
+    def _make_league(self) -> League:
+        game = self.env.unwrapped
+        if not hasattr(game, "opponent_spec") or game.opponent_spec is None:
+            raise DojoError(f"curriculum and self_play need a two-player env with an opponent; {self.env_id} has none")
+        if self.config.self_play > 0 and getattr(game, "obs_mode", "planes") != "planes":
+            raise DojoError("self_play needs obs_mode=planes: snapshots play from the opponent's planes")
+        for spec in self.config.curriculum:
+            try:
+                game.opponent_spec = spec
+                self.env.reset(seed=0)
+            except ValueError as error:
+                raise DojoError(f"curriculum opponent {spec!r}: {error}") from None
+        return League(game.opponent_spec if not self.config.curriculum else None, self.config.curriculum,
+                      self.config.promote_win_rate, self.config.promote_window, self.config.self_play,
+                      self.config.snapshot_every, self.config.pool_size,
+                      lambda: QNetwork(self.spaces, self.config), self.seed)
 
     @property
     def epsilon(self) -> float:
@@ -180,7 +211,8 @@ class DQNLearner:
         return self.config.epsilon_start + fraction * (self.config.epsilon_end - self.config.epsilon_start)
 
     def stats(self) -> dict[str, float]:
-        return {"epsilon": self.epsilon, "loss": self.last_loss}
+        league = self.league.stats() if self.league is not None else {}
+        return {"epsilon": self.epsilon, "loss": self.last_loss, **league}
 
     def _choose_action(self, obs: np.ndarray, mask: np.ndarray | None) -> int:
         if self.rng.random() < self.epsilon:
@@ -194,6 +226,8 @@ class DQNLearner:
         config = self.config
         finished: list[dict[str, float]] = []
         if self._obs is None:
+            if self.league is not None:
+                self.env.unwrapped.opponent_spec = self.league.pick()
             raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
             self._obs, self._mask = preprocess(raw, self.spaces["observation"]), action_mask_of(info)
         while True:
@@ -214,6 +248,8 @@ class DQNLearner:
                 finished.append({"return": self._episode_return, "length": self._episode_length,
                                  **{k: float(v) for k, v in info.items() if k in ("score", "success", "win")}})
                 self.episodes += 1
+                if self.league is not None:
+                    self.league.record(self._episode_return, self.steps, self.q_net)
                 self._obs = None
                 self._episode_return, self._episode_length = 0.0, 0
                 self._episode_actions = []
@@ -280,6 +316,8 @@ class DQNLearner:
         }
         if include_replay:
             state["replay"] = self.buffer.state_dict()
+        if self.league is not None:
+            state["league"] = self.league.state_dict()
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -296,6 +334,8 @@ class DQNLearner:
         if "replay" in state:
             self.buffer.load_state_dict(state["replay"])
         self.last_loss = float(state.get("last_loss", float("nan")))
+        if self.league is not None and "league" in state:
+            self.league.load_state_dict(state["league"])
         self._obs = None
         self._pending.clear()
         self._episode_actions = []
@@ -305,6 +345,8 @@ class DQNLearner:
             self._replay_episode(episode)
 
     def _replay_episode(self, episode: dict[str, Any]) -> None:
+        if self.league is not None:
+            self.env.unwrapped.opponent_spec = self.league.current_opponent()
         raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
         for action in episode["actions"]:
             raw, _, terminated, truncated, info = self.env.step(int(action))

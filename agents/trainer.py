@@ -50,6 +50,7 @@ class Trainer:
                  run_dir: str | Path | None = None, resume: str | Path | None = None,
                  overrides: list[str] | tuple[str, ...] = (), env_kwargs: dict[str, Any] | None = None,
                  eval_every: int | None = None, eval_episodes: int | None = None, early_stop: bool = True,
+                 preset: str | None = None,
                  render_mode: str | None = None, write_logs: bool = True) -> None:
         resumed = load_checkpoint(resume) if resume is not None else None
         if resumed is not None:
@@ -60,7 +61,7 @@ class Trainer:
             agent, env_id = resumed["agent"], resumed["env_id"]
         module = agent_module(agent)
         check_env_id(env_id)
-        preset_name, preset = preset_for(agent, env_id)
+        preset_name, preset = preset_for(agent, env_id, preset)
         trainer_preset = {key: preset.pop(key) for key in TRAINER_KEYS if key in preset}
         if resumed is not None:
             config = build_config(module.CONFIG, resumed["config"])

@@ -383,3 +383,22 @@ def test_render_without_mode_returns_none() -> None:
 def test_step_before_reset_raises() -> None:
     with pytest.raises(RuntimeError, match="reset"):
         ConnectFourEnv().step(3)
+
+
+@pytest.mark.parametrize("opening_moves", [0, 1, 2, 5, 6])
+@pytest.mark.parametrize("agent_first", [True, False])
+def test_random_opening_then_the_agent_to_move(opening_moves, agent_first):
+    env = ConnectFourEnv(opponent="random", agent_first=agent_first, opening_moves=opening_moves)
+    obs, info = env.reset(seed=3)
+    discs = int(obs[0].sum() + obs[1].sum())
+    # The opening's plies, plus the opponent's reply when the opening left it to move.
+    assert discs in (opening_moves, opening_moves + 1)
+    assert env.current_player == env.agent_seat and env.winner == -1
+
+
+def test_openings_vary_with_the_seed_and_bad_values_are_refused():
+    env = ConnectFourEnv(opponent="minimax:2", opening_moves=2)
+    assert len({env.reset(seed=seed)[0].tobytes() for seed in range(20)}) > 10
+    for bad in (-1, 7, 1.5, True):
+        with pytest.raises(ValueError, match="opening_moves"):
+            ConnectFourEnv(opening_moves=bad)

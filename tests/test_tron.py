@@ -337,3 +337,15 @@ def test_step_before_reset_raises() -> None:
         TronEnv().step(STRAIGHT)
     with pytest.raises(RuntimeError, match="reset"):
         TronEnv(opponent=None).joint_step(STRAIGHT, STRAIGHT)
+
+
+def test_random_openings_vary_with_the_seed_and_leave_the_game_running():
+    env = TronEnv(opponent="space", opening_moves=3)
+    starts = set()
+    for seed in range(20):
+        obs, info = env.reset(seed=seed)
+        assert info["steps"] == 3 and info["winner"] == -1
+        starts.add(obs.tobytes())
+    assert len(starts) > 10
+    with pytest.raises(ValueError, match="opening_moves"):
+        TronEnv(opening_moves=-2)

@@ -35,6 +35,9 @@ ILLEGAL_MOVE_POLICIES = ("raise", "lose")
 PLANE_OWN, PLANE_OTHER, PLANE_EMPTY = 0, 1, 2
 
 
+MAX_OPENING_MOVES = 6  # fewer than the seven plies a win needs, so an opening never ends the game
+
+
 class ConnectFourEnv(gym.Env):
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 4}
 
@@ -46,7 +49,11 @@ class ConnectFourEnv(gym.Env):
         obs_mode: str = "planes",
         pixel_size: int = 64,
         render_mode: str | None = None,
+        opening_moves: int = 0,
     ) -> None:
+        if isinstance(opening_moves, bool) or not isinstance(opening_moves, (int, np.integer)) \
+                or not 0 <= opening_moves <= MAX_OPENING_MOVES:
+            raise ValueError(f"opening_moves must be an int from 0 to {MAX_OPENING_MOVES}, got {opening_moves!r}")
         if not (isinstance(agent_first, (bool, np.bool_)) or agent_first == "alternate"):
             raise ValueError(f"agent_first must be True, False or 'alternate', got {agent_first!r}")
         if illegal_move not in ILLEGAL_MOVE_POLICIES:
@@ -62,6 +69,7 @@ class ConnectFourEnv(gym.Env):
         if opponent is not None:
             make_opponent("connect_four", opponent, np.random.default_rng(0))  # fail fast on a bad spec
         self.opponent_spec = opponent
+        self.opening_moves = int(opening_moves)
         self.agent_first = agent_first
         self.illegal_move = illegal_move
         self.obs_mode = obs_mode
@@ -109,8 +117,9 @@ class ConnectFourEnv(gym.Env):
             self.agent_seat = self._choose_agent_seat(seed)
             # Rebuilt every episode so it draws from the (possibly re-seeded) env generator.
             self._opponent = make_opponent("connect_four", self.opponent_spec, self.np_random)
-            if self.agent_seat == 1:
-                self._play_opponent()
+        self._play_opening()
+        if self.opponent_spec is not None and self.board.current_player != self.agent_seat:
+            self._play_opponent()
         if self.render_mode == "human":
             self.render()
         return self._observation(self._viewer()), self._info()
@@ -210,6 +219,12 @@ class ConnectFourEnv(gym.Env):
         self._planes[:, PLANE_EMPTY, row, col] = 0
         if self.board.winner is not None:
             self._scores[self.board.winner] += 1
+
+    def _play_opening(self) -> None:
+        """Random legal first moves for both seats: evaluations against deterministic opponents then cover many
+        positions instead of replaying one game."""
+        for _ in range(self.opening_moves):
+            self._play(int(self.np_random.choice(np.flatnonzero(self.board.legal_mask()))))
 
     def _play_opponent(self) -> None:
         seat = self.board.current_player

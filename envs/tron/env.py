@@ -42,6 +42,9 @@ OBS_MODES = ("planes", "pixels")
 OTHER_OFFSET = OTHER_HEAD - OWN_HEAD  # the other seat's planes follow the own ones in the same order
 
 
+OPENING_TRIES = 20  # an opening that crashes is replayed; this many failures means the setting cannot work
+
+
 class TronEnv(gym.Env):
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 10}
 
@@ -54,7 +57,10 @@ class TronEnv(gym.Env):
         render_mode: str | None = None,
         agent_seat: int | str = 0,
         max_steps: int | None = None,
+        opening_moves: int = 0,
     ) -> None:
+        if isinstance(opening_moves, bool) or not isinstance(opening_moves, (int, np.integer)) or opening_moves < 0:
+            raise ValueError(f"opening_moves must be an int >= 0, got {opening_moves!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
         if isinstance(pixel_size, bool) or not isinstance(pixel_size, (int, np.integer)) or pixel_size <= 0:
@@ -79,6 +85,7 @@ class TronEnv(gym.Env):
         self.render_mode = render_mode
         self.agent_seat_option = agent_seat
         self.max_steps = int(max_steps)
+        self.opening_moves = int(opening_moves)
 
         self.action_space = gym.spaces.Discrete(3)
         if obs_mode == "planes":
@@ -109,9 +116,7 @@ class TronEnv(gym.Env):
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
         self._needs_reset = False
-        self.game.reset()
-        self._reset_views()
-        self._refresh_masks()
+        self._start_game()
         if self.opponent_spec is None:
             self.agent_seat = -1
         else:
@@ -202,6 +207,27 @@ class TronEnv(gym.Env):
         game = self.game
         if self._needs_reset or game.over or game.steps >= self.max_steps:
             raise RuntimeError("no episode is running; call reset() before stepping")
+
+    def _start_game(self) -> None:
+        """A fresh arena, then ``opening_moves`` ticks of random non-crashing moves for both cycles (evaluations
+        against deterministic opponents then cover many positions instead of replaying one game)."""
+        for _ in range(OPENING_TRIES):
+            self.game.reset()
+            self._reset_views()
+            self._refresh_masks()
+            for _ in range(self.opening_moves):
+                moves = [self._random_safe_move(seat) for seat in (0, 1)]
+                _, terminated, truncated = self._advance(moves[0], moves[1], 0)
+                if terminated or truncated:
+                    break
+            else:
+                return
+        raise ValueError(f"opening_moves={self.opening_moves} keeps crashing on a {self.game.size}x{self.game.size} "
+                         "arena; use fewer")
+
+    def _random_safe_move(self, seat: int) -> int:
+        safe = np.flatnonzero(self.action_mask_for(seat))
+        return int(self.np_random.choice(safe)) if safe.size else 1
 
     def _advance(self, action_0: int, action_1: int, seat: int) -> tuple[float, bool, bool]:
         """One tick of the rules plus the plane updates: (reward for ``seat``, terminated, truncated)."""

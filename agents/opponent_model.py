@@ -1,0 +1,330 @@
+"""Opponent model: predicts the opponent's next move while playing, learns online after each game.
+
+Use while playing::
+
+    predictor.reset()                                  # a game starts
+    probs = predictor.predict(board, opponent_mask)    # (n_actions,) before the opponent moves; state unchanged
+    predictor.observe(board, opponent_move, opponent_mask)  # after it moved: scores, advances the LSTM state
+    predictor.finish_game()                            # the game ends: a few gradient steps (truncated BPTT)
+
+``board`` is the planes observation from the PREDICTING player's point of view, taken when the opponent is about
+to move. ``predict`` is a pure function of the game so far, so an agent can append its probabilities to its
+features and a UI can draw them; ``accuracy`` and ``baseline_accuracy`` are the running top-1 scores.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from agents.checkpoint import load_checkpoint, save_checkpoint
+from agents.config import build_config, config_to_dict
+from agents.errors import DojoError
+from nets.opponent_model import LSTMState, OpponentLSTM
+
+AGENT_NAME = "opponent_model"
+ILLEGAL_LOGIT = -1e9  # masked-out moves: finite, so a fully masked row stays NaN-free
+
+
+@dataclass
+class OpponentModelConfig:
+    """Hyperparameters of the opponent model and its online training; every field can be set with --set."""
+
+    hidden: int = 64
+    """LSTM hidden size."""
+    encoder: str = "mlp"
+    """Board encoder: mlp (one hidden layer) or cnn (the shared CNNEncoder)."""
+    board_features: int = 16
+    """Width of the board encoding fed to the LSTM."""
+    cnn_channels: tuple[int, ...] = (16, 32)
+    """CNN channels per conv layer (encoder=cnn)."""
+    dropout: float = 0.3
+    """Dropout on the board code and the LSTM output while training."""
+    learning_rate: float = 3e-3
+    """Adam step size."""
+    weight_decay: float = 0.0
+    """AdamW decoupled weight decay."""
+    updates_per_game: int = 12
+    """Gradient passes over a batch after each game."""
+    replay_games: int = 15
+    """Recent games mixed into each batch next to the game just played."""
+    replay_capacity: int = 200
+    """How many recent games the replay keeps."""
+    bptt_steps: int = 32
+    """Truncated BPTT window: gradients flow back at most this many opponent moves."""
+    max_grad_norm: float = 1.0
+    """Gradient-norm clip."""
+    offline_epochs: int = 10
+    """Extra passes over a whole log after replaying it (offline training only)."""
+
+    def __post_init__(self) -> None:
+        for name in ("hidden", "board_features", "updates_per_game", "replay_capacity", "bptt_steps"):
+            if getattr(self, name) < 1:
+                raise DojoError(f"{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("replay_games", "offline_epochs"):
+            if getattr(self, name) < 0:
+                raise DojoError(f"{name} must be at least 0, got {getattr(self, name)}")
+        if self.learning_rate <= 0 or self.max_grad_norm <= 0:
+            raise DojoError("learning_rate and max_grad_norm must be positive")
+        if self.encoder not in ("mlp", "cnn"):
+            raise DojoError(f"unknown encoder {self.encoder!r}; choose mlp or cnn")
+
+
+@dataclass
+class GameSequence:
+    """One game from the model's side: the boards the opponent moved on, its moves, and its legal moves."""
+
+    boards: np.ndarray
+    """(T, *board_shape) uint8, the predicting player's view before each opponent move."""
+    moves: np.ndarray
+    """(T,) int64, the opponent's moves."""
+    masks: np.ndarray
+    """(T, n_actions) bool, the opponent's legal moves (all True where unknown)."""
+
+
+class FrequencyBaseline:
+    """Predicts the opponent's most frequent legal move so far after the same previous move (else overall)."""
+
+    def __init__(self, n_actions: int) -> None:
+        self.n_actions = n_actions
+        # Row n_actions is the "no previous move" context (the opponent's first move of a game).
+        self.counts = np.zeros((n_actions + 1, n_actions), dtype=np.float64)
+
+    def predict(self, previous_move: int, mask: np.ndarray) -> int:
+        context = self.counts[previous_move]
+        scores = context if context.sum() > 0 else self.counts.sum(axis=0)
+        return int(np.argmax(np.where(mask, scores, -1.0)))
+
+    def update(self, previous_move: int, move: int) -> None:
+        self.counts[previous_move, move] += 1
+
+
+@dataclass
+class Scores:
+    """Prediction counts: the model's and the baseline's correct top-1 guesses out of ``predictions``."""
+
+    predictions: int = 0
+    correct: int = 0
+    baseline_correct: int = 0
+
+    def accuracy(self) -> float:
+        return self.correct / self.predictions if self.predictions else 0.0
+
+    def baseline_accuracy(self) -> float:
+        return self.baseline_correct / self.predictions if self.predictions else 0.0
+
+
+@dataclass
+class _Pending:
+    """The step computed by predict(), reused by the observe() that follows for the same board and mask."""
+
+    board: np.ndarray
+    mask: np.ndarray
+    probabilities: np.ndarray
+    state: LSTMState
+
+
+class OpponentPredictor:
+    """Runs an OpponentLSTM move by move during a game, scores it against a frequency baseline, learns online."""
+
+    def __init__(self, board_shape: tuple[int, ...], n_actions: int, config: OpponentModelConfig | None = None,
+                 seed: int = 0) -> None:
+        self.config = config or OpponentModelConfig()
+        with torch.random.fork_rng(devices=[]):  # seeded weights without touching the caller's global RNG
+            torch.manual_seed(seed)
+            self.model = OpponentLSTM(board_shape, n_actions, hidden=self.config.hidden,
+                                      encoder=self.config.encoder, board_features=self.config.board_features,
+                                      cnn_channels=self.config.cnn_channels, dropout=self.config.dropout)
+        self.model.eval()  # dropout only while training
+        self.board_shape = self.model.board_shape
+        self.n_actions = n_actions
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.learning_rate,
+                                           weight_decay=self.config.weight_decay)
+        self.baseline = FrequencyBaseline(n_actions)
+        self.scores = Scores()
+        self.games = 0
+        self.replay: list[GameSequence] = []
+        self.rng = np.random.default_rng(seed)
+        self.reset()
+
+    # ----- playing ---------------------------------------------------------------------------------------
+    def reset(self) -> None:
+        """A new game starts: fresh LSTM state, no previous move, an empty game record."""
+        self.state = self.model.initial_state(1)
+        self.previous_move = self.model.none_move
+        self.pending: _Pending | None = None
+        self.record: dict[str, list[np.ndarray]] = {"boards": [], "moves": [], "masks": []}
+
+    @property
+    def accuracy(self) -> float:
+        """Running top-1 accuracy of the model over every observed opponent move."""
+        return self.scores.accuracy()
+
+    @property
+    def baseline_accuracy(self) -> float:
+        """Running top-1 accuracy of the frequency baseline over the same moves."""
+        return self.scores.baseline_accuracy()
+
+    def predict(self, board_obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
+        """Probabilities (n_actions,) of the opponent's next move, zero outside ``action_mask``; state unchanged."""
+        board, mask = self._check_inputs(board_obs, action_mask)
+        pending = self.pending
+        if pending is not None and np.array_equal(pending.board, board) and np.array_equal(pending.mask, mask):
+            return pending.probabilities.copy()
+        with torch.no_grad():
+            moves = torch.tensor([[self.previous_move]])
+            logits, state = self.model(moves, torch.as_tensor(board)[None, None], self.state)
+            logits = logits[0, 0].masked_fill(~torch.as_tensor(mask), ILLEGAL_LOGIT)
+            probabilities = torch.softmax(logits, dim=-1).numpy()
+        self.pending = _Pending(board, mask, probabilities, state)
+        return probabilities.copy()
+
+    def observe(self, board_obs: np.ndarray, opponent_move: int, action_mask: np.ndarray | None = None) -> bool:
+        """The opponent played ``opponent_move`` on ``board_obs``: score both predictors, advance the state.
+
+        Returns whether the model's top-1 prediction was right.
+        """
+        move = int(opponent_move)
+        if not 0 <= move < self.n_actions:
+            raise DojoError(f"opponent move {opponent_move!r} is outside 0..{self.n_actions - 1}")
+        probabilities = self.predict(board_obs, action_mask)
+        pending = self.pending
+        hit = int(np.argmax(probabilities)) == move
+        self.scores.predictions += 1
+        self.scores.correct += hit
+        self.scores.baseline_correct += self.baseline.predict(self.previous_move, pending.mask) == move
+        self.baseline.update(self.previous_move, move)
+        self.record["boards"].append(pending.board)
+        self.record["moves"].append(np.int64(move))
+        self.record["masks"].append(pending.mask)
+        self.state, self.previous_move, self.pending = pending.state, move, None
+        return hit
+
+    def finish_game(self, learn: bool = True) -> GameSequence | None:
+        """The game ended: store it in the replay and (``learn``) take the online gradient steps; then reset()."""
+        sequence = None
+        if self.record["moves"]:
+            sequence = GameSequence(np.stack(self.record["boards"]), np.array(self.record["moves"], dtype=np.int64),
+                                    np.stack(self.record["masks"]))
+            self.replay.append(sequence)
+            del self.replay[:-self.config.replay_capacity]
+            if learn:
+                for _ in range(self.config.updates_per_game):
+                    self.train_batch([sequence, *self._sample_replay(exclude_last=True)])
+        self.games += 1
+        self.reset()
+        return sequence
+
+    # ----- learning --------------------------------------------------------------------------------------
+    def fit(self, sequences: list[GameSequence], epochs: int) -> None:
+        """Offline training: ``epochs`` shuffled passes over ``sequences`` in batches of replay_games + 1."""
+        batch_size = self.config.replay_games + 1
+        for _ in range(epochs):
+            order = self.rng.permutation(len(sequences))
+            for start in range(0, len(order), batch_size):
+                self.train_batch([sequences[i] for i in order[start:start + batch_size]])
+
+    def train_batch(self, sequences: list[GameSequence]) -> float:
+        """One pass of truncated BPTT over a padded batch of games; returns the mean loss over its windows."""
+        moves, boards, targets, masks = self._batch_tensors(sequences)
+        state = self.model.initial_state(len(sequences))
+        losses = []
+        self.model.train()
+        for start in range(0, targets.shape[0], self.config.bptt_steps):
+            window = slice(start, start + self.config.bptt_steps)
+            logits, state = self.model(moves[window], boards[window], state)
+            valid = targets[window] >= 0
+            if valid.any():
+                logits = logits.masked_fill(~masks[window], ILLEGAL_LOGIT)
+                loss = F.cross_entropy(logits[valid], targets[window][valid])
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                nn.utils.clip_grad_norm_(self.model.parameters(), self.config.max_grad_norm)
+                self.optimizer.step()
+                losses.append(loss.item())
+            # Truncation: the next window starts from this state's value, without gradients into the past.
+            state = (state[0].detach(), state[1].detach())
+        self.model.eval()
+        return float(np.mean(losses)) if losses else 0.0
+
+    def _sample_replay(self, exclude_last: bool) -> list[GameSequence]:
+        pool = self.replay[:-1] if exclude_last else self.replay
+        count = min(self.config.replay_games, len(pool))
+        return [pool[i] for i in self.rng.choice(len(pool), size=count, replace=False)]
+
+    def _batch_tensors(self, sequences: list[GameSequence]) -> tuple[torch.Tensor, ...]:
+        """Time-major padded tensors: previous moves, boards, targets (-1 = padding) and legal-move masks."""
+        steps, batch = max(len(seq.moves) for seq in sequences), len(sequences)
+        moves = np.full((steps, batch), self.model.none_move, dtype=np.int64)
+        boards = np.zeros((steps, batch, *self.board_shape), dtype=np.uint8)
+        targets = np.full((steps, batch), -1, dtype=np.int64)
+        masks = np.ones((steps, batch, self.n_actions), dtype=bool)
+        for column, seq in enumerate(sequences):
+            length = len(seq.moves)
+            moves[1:length, column] = seq.moves[:-1]
+            boards[:length, column] = seq.boards
+            targets[:length, column] = seq.moves
+            masks[:length, column] = seq.masks
+        return tuple(torch.as_tensor(array) for array in (moves, boards, targets, masks))
+
+    def _check_inputs(self, board_obs: np.ndarray, action_mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        board = np.asarray(board_obs)
+        if board.shape != self.board_shape:
+            raise DojoError(f"board observation has shape {board.shape}; this model reads {self.board_shape}")
+        if action_mask is None:
+            return board.copy(), np.ones(self.n_actions, dtype=bool)
+        mask = np.asarray(action_mask, dtype=bool)
+        if mask.shape != (self.n_actions,):
+            raise DojoError(f"action mask has shape {mask.shape}; expected ({self.n_actions},)")
+        if not mask.any():
+            mask = np.ones(self.n_actions, dtype=bool)  # no legal move known: fall back to all of them
+        return board.copy(), mask.copy()
+
+    # ----- checkpoints -----------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike, env_id: str, env_kwargs: dict[str, Any], opponent: str) -> None:
+        """Write the model, its config, the baseline's counts and the scores as a Dojo checkpoint."""
+        save_checkpoint(path, {
+            "agent": AGENT_NAME, "env_id": env_id, "env_kwargs": env_kwargs, "opponent": opponent,
+            "spaces": {"board_shape": list(self.board_shape), "n_actions": self.n_actions},
+            "config": config_to_dict(self.config), "model": self.model.state_dict(),
+            "baseline_counts": torch.as_tensor(self.baseline.counts),
+            "counters": {"games": self.games, "predictions": self.scores.predictions,
+                         "correct": self.scores.correct, "baseline_correct": self.scores.baseline_correct},
+        })
+
+
+@dataclass
+class LoadedOpponentModel:
+    """A predictor read back from a checkpoint, with what it was trained on."""
+
+    predictor: OpponentPredictor
+    env_id: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    opponent: str = ""
+
+
+def load_opponent_model(path: str | os.PathLike) -> LoadedOpponentModel:
+    """An OpponentPredictor from an ``opponent_model.pt`` (weights-only load; one-line errors)."""
+    data = load_checkpoint(path)
+    if data["agent"] != AGENT_NAME:
+        raise DojoError(f"{path} holds a {data['agent']!r} agent, not an opponent model")
+    config = build_config(OpponentModelConfig, data["config"])
+    spaces = data["spaces"]
+    predictor = OpponentPredictor(tuple(spaces["board_shape"]), int(spaces["n_actions"]), config)
+    try:
+        predictor.model.load_state_dict(data["model"])
+        predictor.baseline.counts = data["baseline_counts"].numpy().astype(np.float64)
+    except (RuntimeError, KeyError) as error:
+        first = str(error).strip().splitlines()[0][:160]
+        raise DojoError(f"{path}: the weights do not fit an opponent model ({first})") from None
+    counters = data["counters"]
+    predictor.games = int(counters["games"])
+    predictor.scores = Scores(int(counters["predictions"]), int(counters["correct"]),
+                              int(counters["baseline_correct"]))
+    return LoadedOpponentModel(predictor, data["env_id"], dict(data["env_kwargs"]), str(data.get("opponent", "")))

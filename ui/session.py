@@ -1,0 +1,364 @@
+"""A training run behind the watch screen: the Trainer runs in a learner thread, the screen shows what it does.
+
+Why a thread for every agent: one ``Trainer.step()`` can be long (a PPO rollout and update: 80-300 ms, an
+evaluation of 20 episodes: up to a second), and a UI that waits for it drops frames. Torch releases the GIL in
+its kernels, so the UI keeps its frame rate while the learner works (bench/bench_ui.py measures both).
+
+Speeds:
+* ``realtime``: every training step is recorded (rendered) and shown at the game's own frame rate; the learner
+  waits for the display (a two-frame queue), so learning runs exactly as fast as you watch it.
+* ``fast``: the same, 8 times faster, showing every 8th step.
+* ``max``: nothing is rendered during training and the learner runs flat out; the screen shows exhibition
+  episodes of the latest greedy policy in a separate env.
+PPO trains on a vector env that cannot render: it always shows exhibition episodes, and at realtime / fast its
+learner is held to the game's frame rate (times 8 for fast) per env copy.
+
+The learner thread only ever pauses at "park points" (between slices and while waiting for the display); the
+screen's requests (save now) run there, so no lock is held across a training step.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from agents.common import action_mask_of
+from agents.errors import DojoError
+from agents.trainer import Trainer
+from ui.gameenv import close_env, make_display_env
+
+SPEEDS = ("realtime", "fast", "max")
+FAST_FACTOR = 8
+QUEUE_FRAMES = 2
+SNAPSHOT_EVERY_S = 0.25
+
+
+@dataclass
+class View:
+    """One frame the screen shows, with what the policy saw (for the action-value bars)."""
+
+    frame: np.ndarray
+    obs: Any
+    mask: np.ndarray | None
+    episode_return: float
+    source: str  # "training" or "exhibition"
+
+
+class _Stopped(Exception):
+    """Raised inside the learner thread to abandon a slice when the screen closes."""
+
+
+class FrameTap(gym.Wrapper):
+    """Wraps the learner's training env so every env step passes through the session (to record frames)."""
+
+    def __init__(self, env: gym.Env, on_step: Callable[[Any, dict[str, Any], float], None]) -> None:
+        super().__init__(env)
+        self._on_step = on_step
+        self.episode_return = 0.0
+
+    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(**kwargs)
+        self.episode_return = 0.0
+        self._on_step(obs, info, self.episode_return)
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.episode_return += float(reward)
+        self._on_step(obs, info, self.episode_return)
+        return obs, reward, terminated, truncated, info
+
+
+class Exhibition:
+    """Greedy episodes of the latest policy in a display env of its own."""
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any], seed: int) -> None:
+        self.env = make_display_env(env_id, env_kwargs)
+        self.fps = float(self.env.metadata.get("render_fps") or 30)
+        self.seed = seed
+        self.episodes = 0
+        self._obs: Any = None
+        self._mask: np.ndarray | None = None
+        self._return = 0.0
+        self._clock = 0.0
+        self.view: View | None = None
+
+    def update(self, dt: float, policy: Any) -> None:
+        """Play ``dt`` seconds' worth of steps at the game's frame rate."""
+        if policy is None:
+            return
+        self._clock = min(self._clock + dt * self.fps, 3.0)
+        while self._clock >= 1.0:
+            self._clock -= 1.0
+            self._advance(policy)
+        if self.view is None:
+            self._advance(policy)
+
+    def _advance(self, policy: Any) -> None:
+        if self._obs is None:
+            self._obs, info = self.env.reset(seed=self.seed + self.episodes)
+            self._mask, self._return = action_mask_of(info), 0.0
+        else:
+            obs, reward, terminated, truncated, info = self.env.step(policy.act(self._obs, self._mask))
+            self._return += float(reward)
+            self._obs, self._mask = obs, action_mask_of(info)
+            if terminated or truncated:
+                self.view = View(self.env.render(), obs, self._mask, self._return, "exhibition")
+                self.episodes += 1
+                self._obs = None
+                return
+        self.view = View(self.env.render(), self._obs, self._mask, self._return, "exhibition")
+
+    def close(self) -> None:
+        close_env(self.env)
+
+
+class TrainingSession:
+    """Owns the Trainer and its learner thread; the screen calls update(dt) every frame and reads ``view``."""
+
+    def __init__(self, trainer: Trainer, speed: str = "fast") -> None:
+        if speed not in SPEEDS:
+            raise DojoError(f"unknown speed {speed!r}; choose one of {', '.join(SPEEDS)}")
+        self.trainer = trainer
+        self.speed = speed
+        learner = trainer.learner
+        # Exhibition episodes are greedy play: they use the evaluation settings (Maze: the fixed start).
+        self.exhibition = Exhibition(trainer.env_id, trainer.eval_env_kwargs, trainer.seed + 10_000_000)
+        self.fps = self.exhibition.fps
+        # Learners with a single env get a tap; PPO's vector env has no frames to show.
+        self.tap: FrameTap | None = None
+        if isinstance(getattr(learner, "env", None), gym.Env):
+            self.tap = FrameTap(learner.env, self._on_env_step)
+            learner.env = self.tap
+            # gymnasium's pygame renderers call pygame.init() on their first frame: do that here, on the main
+            # thread, not on the learner thread. The learner seeds its own reset, so this one changes nothing.
+            self.tap.env.reset(seed=trainer.seed)
+            self.tap.env.render()
+        self.env_copies = int(getattr(trainer.config, "n_envs", 1))
+        self.paused = False
+        self.error: str | None = None
+        self.finished = trainer.done
+        self.messages: deque[tuple[str, bool]] = deque()
+        self.snapshot: Any = copy.deepcopy(learner.policy)
+        self.view: View | None = None
+        self._cond = threading.Condition()
+        self._frames: deque[View] = deque()
+        self._requests: list[tuple[str, Callable[[], str]]] = []
+        self._stop = False
+        self._step_tokens = 0
+        self._since_frame = 0
+        self._budget = 0.0  # steps the throttled (tap-less) learner may still take
+        self._playback = 0.0
+        self._last_snapshot = time.perf_counter()
+        self._rate_steps, self._rate_time, self.steps_per_second = trainer.steps, time.perf_counter(), 0.0
+        self._running = False
+        self._switch_interval: float | None = None
+        self._thread = threading.Thread(target=self._learn, name="dojo-learner", daemon=True)
+
+    def start(self) -> None:
+        """Start learning (the screen does on its first frame, so nothing runs before the window exists)."""
+        with self._cond:
+            if self._running or self._thread.is_alive() or self.finished:
+                return
+            self._running = True
+        self._rate_steps, self._rate_time = self.trainer.steps, time.perf_counter()
+        # The screen thread gives up the GIL in every pygame call that blocks; getting it back waits for the
+        # learner's switch interval. 1 ms instead of 5 ms keeps the frame rate (measured: 23 -> 30 fps at max
+        # speed) and costs the learner nothing measurable.
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, 0.001))
+        self._thread.start()
+
+    # ---- the screen's side -------------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        """Whether training frames are shown (else exhibition episodes)."""
+        return self.tap is not None and self.speed != "max" and not self.finished
+
+    def set_speed(self, speed: str) -> None:
+        with self._cond:
+            self.speed = speed
+            self._frames.clear()
+            self._since_frame = 0
+            self._cond.notify_all()
+
+    def set_paused(self, paused: bool) -> None:
+        with self._cond:
+            self.paused = paused
+            self._step_tokens = 0
+            self._cond.notify_all()
+
+    def single_step(self) -> None:
+        """While paused: one env step (when training frames are shown) or one learner slice."""
+        with self._cond:
+            self.paused = True
+            self._step_tokens += 1
+            self._cond.notify_all()
+
+    def request(self, name: str, action: Callable[[], str]) -> None:
+        """Run ``action`` on the learner thread at its next park point; its result text becomes a message."""
+        with self._cond:
+            if self._running:
+                self._requests.append((name, action))
+                self._cond.notify_all()
+                return
+        self._run_request(name, action)
+
+    def update(self, dt: float) -> None:
+        """One frame: feed the throttle, take frames from the queue or play exhibition steps."""
+        if not self._thread.is_alive() and self._thread.ident is None:
+            self.start()
+        now = time.perf_counter()
+        if now - self._rate_time >= 0.5:
+            steps = self.trainer.steps
+            self.steps_per_second = (steps - self._rate_steps) / (now - self._rate_time)
+            self._rate_steps, self._rate_time = steps, now
+        with self._cond:
+            if not self.paused and self.tap is None and self.speed != "max":
+                rate = self.fps * self.env_copies * (FAST_FACTOR if self.speed == "fast" else 1)
+                self._budget = min(self._budget + dt * rate, rate)
+            if self.recording:
+                self._playback = min(self._playback + dt * self.fps, QUEUE_FRAMES)
+                while self._frames and (self._playback >= 1.0 or self.paused):
+                    self.view = self._frames.popleft()
+                    self._playback = max(0.0, self._playback - 1.0)
+                self._cond.notify_all()
+            self._running = self._running and self._thread.is_alive()
+        if not self.recording and not (self.paused and not self.finished):
+            self.exhibition.update(dt, self.snapshot)
+            self.view = self.exhibition.view
+
+    def explain(self, view: View) -> dict[str, Any] | None:
+        """The latest policy's action values for what the view shows (None where it cannot tell)."""
+        try:
+            return self.snapshot.explain(view.obs, view.mask)
+        except (RuntimeError, ValueError, TypeError, IndexError):
+            return None
+
+    def save_now(self) -> None:
+        self.request("save", lambda: f"Saved {self.trainer.save('last')}")
+
+    def close(self) -> Path | None:
+        """Stop the learner thread and save last.pt: closing never loses what was learned."""
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        if self._thread.is_alive():
+            self._thread.join()
+        if self._switch_interval is not None:
+            sys.setswitchinterval(self._switch_interval)
+            self._switch_interval = None
+        path = self.trainer.save("last") if self.trainer.write_logs else None
+        if self.tap is not None:
+            close_env(self.tap)
+        self.trainer.close()
+        self.exhibition.close()
+        return path
+
+    # ---- the learner thread --------------------------------------------------------------------------------
+    def _learn(self) -> None:
+        trainer = self.trainer
+        try:
+            while not trainer.done:
+                with self._cond:
+                    self._wait(self._may_start_slice)
+                    if self.paused and not self.recording:
+                        self._step_tokens -= 1
+                before = trainer.steps
+                trainer.step()
+                with self._cond:
+                    self._budget -= trainer.steps - before
+                self._after_slice(force=False)
+            if trainer.last_eval is None or trainer.history.eval_steps[-1] != trainer.steps:
+                trainer.evaluate_now()
+            self._after_slice(force=True)
+            self.finished = True
+            if trainer.write_logs:
+                path = trainer.save("last")
+                self.messages.append((f"Training finished at step {trainer.steps:,}: saved {path}", False))
+        except _Stopped:
+            pass
+        except (DojoError, RuntimeError, ValueError, OSError) as error:
+            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            self.error = f"training stopped: {first}"
+            self.messages.append((self.error, True))
+        finally:
+            with self._cond:
+                self._running = False
+                pending, self._requests = self._requests, []
+            for name, action in pending:
+                self._run_request(name, action)
+
+    def _may_start_slice(self) -> bool:
+        if self.paused:
+            return self._step_tokens > 0
+        if self.tap is None and self.speed != "max":
+            return self._budget > 0
+        return True
+
+    def _after_slice(self, force: bool) -> None:
+        now = time.perf_counter()
+        if force or now - self._last_snapshot >= SNAPSHOT_EVERY_S:
+            # A private copy for the screen (exhibition, action bars) while the learner keeps changing its own.
+            self.snapshot = copy.deepcopy(self.trainer.learner.policy)
+            self._last_snapshot = now
+
+    def _on_env_step(self, obs: Any, info: dict[str, Any], episode_return: float) -> None:
+        """Called by the tap inside the learner's env.step(): record a frame when the speed asks for it."""
+        if not self.recording:
+            if self._stop:
+                raise _Stopped
+            return
+        self._since_frame += 1
+        if self._since_frame < (FAST_FACTOR if self.speed == "fast" else 1):
+            return
+        self._since_frame = 0
+        with self._cond:
+            self._wait(lambda: len(self._frames) < QUEUE_FRAMES and (not self.paused or self._step_tokens > 0)
+                       or not self.recording)
+            if self.paused and self._step_tokens > 0:
+                self._step_tokens -= 1
+        if self.recording:
+            view = View(self.tap.render(), obs, action_mask_of(info), episode_return, "training")
+            with self._cond:
+                self._frames.append(view)
+
+    def _wait(self, ready: Callable[[], bool]) -> None:
+        """Park until ``ready()`` (called with the condition held); serve the screen's requests meanwhile."""
+        while True:
+            if self._stop:
+                raise _Stopped
+            if self._requests:
+                pending, self._requests = self._requests, []
+                # Saving a big replay buffer takes a while: the screen must not wait on the condition meanwhile.
+                self._cond.release()
+                try:
+                    for name, action in pending:
+                        self._run_request(name, action)
+                finally:
+                    self._cond.acquire()
+            if ready():
+                return
+            self._cond.wait(0.05)
+
+    def _run_request(self, name: str, action: Callable[[], str]) -> None:
+        try:
+            self.messages.append((action(), False))
+        except (DojoError, OSError, RuntimeError) as error:
+            self.messages.append((f"{name} failed: {error}", True))
+
+
+def exploration_name(trainer: Trainer) -> str:
+    stats = trainer.learner.stats()
+    return "epsilon" if "epsilon" in stats else "entropy"
+

@@ -1,0 +1,205 @@
+"""Tron in real time: you (arrows / WASD) against an agent, or two agents; tick rates, countdown, score."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import pygame
+
+from agents.errors import DojoError
+from envs import theme
+from ui import style
+from ui.app import Screen
+from ui.gameenv import close_env, make_display_env
+from ui.players import DIRECTION_KEYS, Player
+from ui.widgets import Pills
+
+ENV_ID = "dojo/Tron-v0"
+TICK_RATES = {"slow": 6.0, "normal": 10.0, "fast": 15.0}
+COUNTDOWN_S = 3.0
+NEXT_ROUND_S = 2.5  # agent against agent: the pause between rounds
+
+
+def relative_action(heading: int, direction: int) -> int:
+    """An absolute direction (0 up, 1 right, 2 down, 3 left) as Tron's relative action (0 left, 1 on, 2 right).
+
+    Reversing is impossible on a light cycle: the opposite direction means straight on.
+    """
+    turn = (direction - heading) % 4
+    return {0: 1, 1: 2, 3: 0}.get(turn, 1)
+
+
+class TronScreen(Screen):
+    """``players[seat]`` is None for the human (seat 0, blue, starting on the left)."""
+
+    title = "Tron"
+
+    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = "normal") -> None:
+        super().__init__()
+        if len(players) != 2 or players[1] is None:
+            raise DojoError("Tron needs an agent in seat 1; the human, if any, rides seat 0")
+        if tick not in TICK_RATES:
+            raise DojoError(f"unknown tick rate {tick!r}; choose one of {', '.join(TICK_RATES)}")
+        modes = {getattr(p, "obs_mode", "planes") for p in players if p is not None}
+        if len(modes) > 1:
+            raise DojoError("these players see the arena differently (planes and pixels)")
+        kwargs = {}
+        for player in players:
+            agent = getattr(player, "agent", None)
+            if agent is not None:
+                kwargs = {k: v for k, v in agent.env_kwargs.items() if k not in ("opponent", "agent_seat")}
+                break
+        kwargs["opponent"] = None
+        self.env = make_display_env(ENV_ID, kwargs)
+        self.players = players
+        self.human = players[0] is None
+        self.note = note
+        self.seed = seed
+        self.rounds = 0
+        self.score = {"seat0": 0, "seat1": 0, "draws": 0}
+        self.tick_pills = Pills([name for name in TICK_RATES], list(TICK_RATES).index(tick))
+        self.turns: deque[int] = deque(maxlen=2)  # quick double turns (a U-turn) need two queued presses
+        self.banner: str | None = None
+        self.new_round()
+
+    @property
+    def tick_rate(self) -> float:
+        return TICK_RATES[self.tick_pills.options[self.tick_pills.selected]]
+
+    def new_round(self) -> None:
+        self.env.reset(seed=self.seed + self.rounds)
+        self.countdown = COUNTDOWN_S
+        self.clock = 0.0
+        self.banner = None
+        self.turns.clear()
+        self._frame = None
+
+    # ---- input and time ----------------------------------------------------------------------------------
+    def handle_event(self, event: pygame.event.Event) -> None:
+        if self.tick_pills.handle_event(event):
+            return
+        if event.type != pygame.KEYDOWN:
+            return
+        if event.key == pygame.K_ESCAPE:
+            self.leave()
+        elif self.human and event.key in DIRECTION_KEYS and self.banner is None:
+            self.turns.append(DIRECTION_KEYS[event.key])
+        elif event.key in (pygame.K_r, pygame.K_SPACE, pygame.K_RETURN) and self.banner is not None:
+            self.new_round()
+        elif event.key in (pygame.K_1, pygame.K_2, pygame.K_3):
+            self.tick_pills.select(event.key - pygame.K_1)
+        elif event.key == pygame.K_t:
+            self.tick_pills.cycle()
+
+    def update(self, dt: float) -> None:
+        if self.banner is not None:
+            self.clock += dt
+            if not self.human and self.clock >= NEXT_ROUND_S:
+                self.new_round()
+            return
+        if self.countdown > 0:
+            self.countdown -= dt
+            return
+        self.clock += dt * self.tick_rate
+        while self.clock >= 1.0 and self.banner is None:
+            self.clock -= 1.0
+            self.tick()
+
+    def action_for(self, seat: int) -> int:
+        env = self.env.unwrapped
+        player = self.players[seat]
+        if player is None:
+            heading = env.game.headings[seat]
+            return relative_action(heading, self.turns.popleft()) if self.turns else 1
+        return int(player.act(env.observation_for(seat), env.action_mask_for(seat)))
+
+    def tick(self) -> None:
+        """One simultaneous move of both cycles."""
+        actions = (self.action_for(0), self.action_for(1))
+        _, _, _, terminated, truncated, info = self.env.unwrapped.joint_step(*actions)
+        self._frame = None
+        if terminated or truncated:
+            self._finish(int(info["winner"]))
+
+    def _finish(self, winner: int) -> None:
+        self.rounds += 1
+        self.clock = 0.0
+        if winner < 0:
+            self.score["draws"] += 1
+            self.banner = "Draw"
+        else:
+            self.score[f"seat{winner}"] += 1
+            if self.human:
+                self.banner = "You win!" if winner == 0 else "The agent wins"
+            else:
+                self.banner = f"{'Blue' if winner == 0 else 'Red'} wins"
+
+    def close(self) -> None:
+        close_env(self.env)
+
+    # ---- drawing -----------------------------------------------------------------------------------------
+    def resize(self, size: tuple[int, int]) -> None:
+        super().resize(size)
+        width, height = size
+        side = max(300, min(380, int(width * 0.28)))
+        self.side = pygame.Rect(width - style.PAD - side, style.PAD, side, height - 2 * style.PAD)
+        self.arena = pygame.Rect(style.PAD, style.PAD, self.side.x - 2 * style.PAD, height - 2 * style.PAD)
+        self.tick_pills.layout(self.side.x + 20, self.side.y + 330, side - 40)
+
+    def draw(self, surface: pygame.Surface) -> None:
+        surface.fill(style.BACKGROUND)
+        style.panel(surface, self.arena, style.PANEL_DARK)
+        if self._frame is None:
+            self._frame = style.array_to_surface(self.env.render())
+        shown = style.blit_frame(surface, self._frame, self.arena.inflate(-24, -24), smooth=False)
+        if self.countdown > 0 and self.banner is None:
+            number = str(int(self.countdown) + 1)
+            style.draw_text(surface, number, shown.center, style.BANNER * 2, style.ACCENT, "center")
+            style.draw_text(surface, "get ready", (shown.centerx, shown.centery + 80), style.LABEL, style.TEXT,
+                            "center")
+        if self.banner is not None:
+            self._draw_banner(surface, shown)
+        self._draw_side(surface)
+
+    def _draw_banner(self, surface: pygame.Surface, shown: pygame.Rect) -> None:
+        color = style.GOOD if self.banner == "You win!" else style.BAD if "agent" in self.banner else style.ACCENT
+        box = pygame.Rect(0, 0, min(shown.width, 520), 124)
+        box.center = shown.center
+        style.panel(surface, box, style.PANEL_DARK, color, radius=16, width=3)
+        style.draw_text(surface, self.banner, (box.centerx, box.y + 18), style.TITLE, color, "midtop")
+        hint = "press R or Space for the next round" if self.human else "next round in a moment"
+        style.draw_text(surface, hint, (box.centerx, box.bottom - 16), style.BODY, style.TEXT_DIM, "midbottom")
+
+    def _draw_side(self, surface: pygame.Surface) -> None:
+        side = self.side
+        style.panel(surface, side)
+        x, y = side.x + 20, side.y + 20
+        style.draw_text(surface, "TRON", (x, y), style.HEADING, style.ACCENT)
+        y += 50
+        for seat, player in enumerate(self.players):
+            pygame.draw.rect(surface, theme.PLAYER_COLORS[seat], (x, y + 4, 20, 16), border_radius=4)
+            name = "You" if player is None else player.label
+            style.draw_text(surface, name, (x + 30, y + 2), style.LABEL, style.TEXT, max_width=side.width - 70)
+            style.draw_text(surface, "starts left" if seat == 0 else "starts right", (x + 30, y + 26), style.SMALL,
+                            style.TEXT_DIM)
+            y += 58
+        names = ("You", "Agent") if self.human else ("Blue", "Red")
+        scores = [(names[0], self.score["seat0"], style.BLUE), (names[1], self.score["seat1"], style.RED),
+                  ("Draws", self.score["draws"], style.TEXT_DIM)]
+        column = (side.width - 40) // 3
+        for index, (name, value, color) in enumerate(scores):
+            box = pygame.Rect(x + index * column, y + 6, column - 8, 74)
+            style.panel(surface, box, style.PANEL_DARK, radius=10)
+            style.draw_text(surface, str(value), (box.centerx, box.y + 8), style.TITLE - 8, color, "midtop")
+            style.draw_text(surface, name, (box.centerx, box.bottom - 8), style.SMALL, style.TEXT_DIM, "midbottom")
+        style.draw_text(surface, "TICK RATE", (x, self.tick_pills.rects[0].y - 22), style.SMALL, style.TEXT_DIM)
+        self.tick_pills.draw(surface)
+        y = self.tick_pills.rects[-1].bottom + 20
+        style.draw_text(surface, f"round {self.rounds + (0 if self.banner else 1)}  ·  tick "
+                                 f"{self.env.unwrapped.game.steps}", (x, y), style.BODY, style.TEXT)
+        y += 30
+        for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
+            style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
+            y += 20
+        hints = [("Arrows/WASD", "steer"), ("1 2 3", "tick rate"), ("R", "next round"), ("Esc", "back")]
+        style.key_hints(surface, hints if self.human else hints[1:], (x, side.bottom - 60), side.width - 40)

@@ -107,10 +107,11 @@ def test_ctrl_c_saves_last_checkpoint_and_exits_cleanly(tmp_path):
         [sys.executable, "main.py", "train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", "10000000",
          "--run-dir", str(tmp_path), "--quiet", "--no-early-stop"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 60
-    while not list(tmp_path.glob("metrics.csv")) and time.monotonic() < deadline:
+    # metrics.csv exists from the trainer's construction; an episode row means the training loop is running.
+    metrics = tmp_path / "metrics.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not (metrics.exists() and "\nepisode," in metrics.read_text()):
         time.sleep(0.2)
-    time.sleep(1.5)
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 130, err

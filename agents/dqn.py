@@ -84,6 +84,8 @@ class DQNConfig:
     """CPU threads for torch (small nets are fastest on one)."""
     curriculum: tuple[str, ...] = ()
     """Two-player games: scripted opponents to beat in turn, e.g. random,greedy,minimax:2 (empty: the env's own)."""
+    opponent_mix: tuple[str, ...] = ()
+    """Two-player games: scripted opponents drawn at random each episode, e.g. random,random,greedy."""
     promote_win_rate: float = 0.8
     """Win rate over the last promote_window curriculum games that moves on to the next opponent."""
     promote_window: int = 200
@@ -186,7 +188,8 @@ class DQNLearner:
         self._episode_length = 0
         self._pending: deque[tuple[np.ndarray, int, float]] = deque()
         self._episode_actions: list[int] = []
-        self.league = self._make_league() if config.curriculum or config.self_play > 0 else None
+        uses_league = config.curriculum or config.opponent_mix or config.self_play > 0
+        self.league = self._make_league() if uses_league else None
 
     def _make_league(self) -> League:
         game = self.env.unwrapped
@@ -194,7 +197,7 @@ class DQNLearner:
             raise DojoError(f"curriculum and self_play need a two-player env with an opponent; {self.env_id} has none")
         if self.config.self_play > 0 and getattr(game, "obs_mode", "planes") != "planes":
             raise DojoError("self_play needs obs_mode=planes: snapshots play from the opponent's planes")
-        for spec in self.config.curriculum:
+        for spec in (*self.config.curriculum, *self.config.opponent_mix):
             try:
                 game.opponent_spec = spec
                 self.env.reset(seed=0)
@@ -203,7 +206,7 @@ class DQNLearner:
         return League(game.opponent_spec if not self.config.curriculum else None, self.config.curriculum,
                       self.config.promote_win_rate, self.config.promote_window, self.config.self_play,
                       self.config.snapshot_every, self.config.pool_size,
-                      lambda: QNetwork(self.spaces, self.config), self.seed)
+                      lambda: QNetwork(self.spaces, self.config), self.seed, self.config.opponent_mix)
 
     @property
     def epsilon(self) -> float:

@@ -1,7 +1,8 @@
 """Who a two-player agent trains against: a curriculum of scripted opponents and a pool of its own past selves.
 
 Each training episode the league picks the opponent: with probability ``self_play`` a frozen snapshot of the
-agent (greedy, legal moves only), otherwise the current curriculum stage. The stage moves on once the agent
+agent (greedy, legal moves only), otherwise one drawn from ``mix`` when that is set, else the current
+curriculum stage. The stage moves on once the agent
 wins ``promote_win_rate`` of its last ``promote_window`` games against it. The env takes the pick through its
 ``opponent_spec`` attribute, which it reads at every reset.
 """
@@ -40,12 +41,13 @@ class League:
 
     def __init__(self, base_opponent: Any, curriculum: tuple[str, ...], promote_win_rate: float,
                  promote_window: int, self_play: float, snapshot_every: int, pool_size: int,
-                 make_net: Callable[[], nn.Module], seed: int) -> None:
+                 make_net: Callable[[], nn.Module], seed: int, mix: tuple[str, ...] = ()) -> None:
         if not 0.0 <= self_play <= 1.0:
             raise DojoError(f"self_play is the share of self-play episodes, between 0 and 1; got {self_play}")
         if promote_window < 1 or snapshot_every < 1 or pool_size < 1:
             raise DojoError("promote_window, snapshot_every and pool_size must be at least 1")
         self.stages: tuple[Any, ...] = tuple(curriculum) or (base_opponent,)
+        self.mix = tuple(mix)
         self.promote_win_rate, self.self_play = promote_win_rate, self_play
         self.snapshot_every, self.pool_size = snapshot_every, pool_size
         self.make_net = make_net
@@ -55,7 +57,7 @@ class League:
         self.snapshots: list[dict[str, torch.Tensor]] = []
         self._players: list[SnapshotOpponent] = []
         self.next_snapshot = snapshot_every
-        self.current: str | int = 0  # the stage index, or "self:<pool index>"
+        self.current: str | int = 0  # the stage index, "self:<pool index>" or "mix:<mix index>"
 
     @property
     def stage_name(self) -> str:
@@ -66,13 +68,16 @@ class League:
         """The opponent of the next episode (a name for the env, or a snapshot callable)."""
         if self.self_play > 0 and self._players and self.rng.random() < self.self_play:
             self.current = f"{SELF}:{int(self.rng.integers(len(self._players)))}"
+        elif self.mix:
+            self.current = f"mix:{int(self.rng.integers(len(self.mix)))}"
         else:
             self.current = self.stage
         return self.current_opponent()
 
     def current_opponent(self) -> Any:
         if isinstance(self.current, str):
-            return self._players[int(self.current.split(":")[1])]
+            kind, index = self.current.split(":")
+            return self.mix[int(index)] if kind == "mix" else self._players[int(index)]
         return self.stages[self.current]
 
     def record(self, episode_return: float, steps: int, net: nn.Module) -> None:

@@ -45,3 +45,14 @@ def test_league_state_survives_resume(tmp_path):
 def test_bad_league_settings_are_clear_errors(tmp_path, env_id, overrides, message):
     with pytest.raises(DojoError, match=message):
         Trainer("dqn", env_id, steps=10, device="cpu", run_dir=tmp_path, overrides=overrides)
+
+
+def test_opponent_mix_draws_each_episodes_opponent_from_the_list(tmp_path):
+    trainer = Trainer("dqn", "dojo/ConnectFour-v0", steps=10, seed=0, device="cpu", run_dir=tmp_path,
+                      overrides=[*FAST, "opponent_mix=random,greedy"])
+    league = trainer.learner.league
+    picks = [league.pick() for _ in range(200)]
+    assert set(picks) == {"random", "greedy"}
+    assert 60 < picks.count("greedy") < 140
+    trainer.run(progress=False)
+    assert trainer.learner.league.current_opponent() in ("random", "greedy")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,10 +16,34 @@ from nets import CategoricalHead, GaussianHead, ValueHead
 from nets.normalize import RunningNorm
 
 
+@dataclass
+class ActorCriticNetConfig:
+    """The actor-critic network's settings, shared by the PPO and REINFORCE configs (which add their own)."""
+
+    normalize_obs: bool = False
+    """Normalize observations by running statistics (saved with the model)."""
+    shared_encoder: bool = False
+    """One encoder for policy and value (else two)."""
+    encoder: str = "auto"
+    """auto (CNN for grids and images, MLP for vectors), mlp, cnn or ae:PATH (frozen train-ae encoder + MLP)."""
+    hidden: tuple[int, ...] = (64, 64)
+    """MLP layer widths."""
+    activation: str = "tanh"
+    """MLP activation: tanh, relu or elu."""
+    cnn_channels: tuple[int, ...] = (32, 64, 64)
+    """CNN channels per conv layer."""
+    cnn_features: int = 256
+    """Width of the CNN's output layer."""
+    initial_log_std: float = 0.0
+    """Starting log standard deviation of a Gaussian policy."""
+    torch_threads: int = 1
+    """CPU threads for torch (small nets are fastest on one)."""
+
+
 class ActorCritic(nn.Module):
     """Policy and value nets: encoder(s) + categorical or Gaussian head + value head."""
 
-    def __init__(self, spaces: dict[str, Any], config: Any) -> None:
+    def __init__(self, spaces: dict[str, Any], config: ActorCriticNetConfig) -> None:
         super().__init__()
         self.continuous = spaces["action"]["type"] == "box"
         shape = obs_shape(spaces["observation"])

@@ -14,7 +14,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.actor_critic import ActorCritic, ActorCriticPolicy, entropy_of, log_prob_of, policy_loader
+from agents.actor_critic import (
+    ActorCritic,
+    ActorCriticNetConfig,
+    ActorCriticPolicy,
+    entropy_of,
+    log_prob_of,
+    policy_loader,
+)
 from agents.common import (
     action_mask_of,
     describe_spaces,
@@ -30,7 +37,7 @@ from nets.normalize import RunningNorm
 
 
 @dataclass
-class PPOConfig:
+class PPOConfig(ActorCriticNetConfig):
     """Hyperparameters of PPO; every field can be set with ``--set key=value``."""
 
     n_envs: int = 8
@@ -59,26 +66,8 @@ class PPOConfig:
     """Gradient-norm clip."""
     target_kl: float = 0.0
     """Stop an update's epochs early once the approximate KL passes this (0 disables)."""
-    normalize_obs: bool = False
-    """Normalize observations by running statistics (saved with the model)."""
     normalize_reward: bool = False
     """Scale rewards by the running std of the discounted return."""
-    shared_encoder: bool = False
-    """One encoder for policy and value (else two)."""
-    encoder: str = "auto"
-    """auto (CNN for grids and images, MLP for vectors), mlp, cnn or ae:PATH (frozen train-ae encoder + MLP)."""
-    hidden: tuple[int, ...] = (64, 64)
-    """MLP layer widths."""
-    activation: str = "tanh"
-    """MLP activation: tanh, relu or elu."""
-    cnn_channels: tuple[int, ...] = (32, 64, 64)
-    """CNN channels per conv layer."""
-    cnn_features: int = 256
-    """Width of the CNN's output layer."""
-    initial_log_std: float = 0.0
-    """Starting log standard deviation of a Gaussian policy."""
-    torch_threads: int = 1
-    """CPU threads for torch (small nets are fastest on one)."""
 
 
 class PPOLearner:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from agents.actor_critic import ActorCritic, ActorCriticPolicy, log_prob_of, policy_loader
+from agents.actor_critic import ActorCritic, ActorCriticNetConfig, ActorCriticPolicy, log_prob_of, policy_loader
 from agents.common import (
     action_mask_of,
     describe_spaces,
@@ -29,7 +29,7 @@ from agents.errors import DojoError
 
 
 @dataclass
-class ReinforceConfig:
+class ReinforceConfig(ActorCriticNetConfig):
     """Hyperparameters of REINFORCE; every field can be set with ``--set key=value``."""
 
     learning_rate: float = 1e-3
@@ -46,24 +46,6 @@ class ReinforceConfig:
     """Gradient-norm clip."""
     normalize_advantages: bool = True
     """Standardize G - V(s) over each batch of episodes."""
-    normalize_obs: bool = False
-    """Normalize observations by running statistics (saved with the model)."""
-    shared_encoder: bool = False
-    """One encoder for policy and value (else two)."""
-    encoder: str = "auto"
-    """auto (CNN for grids and images, MLP for vectors), mlp, cnn or ae:PATH (frozen train-ae encoder + MLP)."""
-    hidden: tuple[int, ...] = (64, 64)
-    """MLP layer widths."""
-    activation: str = "tanh"
-    """MLP activation: tanh, relu or elu."""
-    cnn_channels: tuple[int, ...] = (32, 64, 64)
-    """CNN channels per conv layer."""
-    cnn_features: int = 256
-    """Width of the CNN's output layer."""
-    initial_log_std: float = 0.0
-    """Starting log standard deviation of a Gaussian policy."""
-    torch_threads: int = 1
-    """CPU threads for torch (small nets are fastest on one)."""
 
 
 class ReinforceLearner:

@@ -130,8 +130,11 @@ class DQNPolicy:
         batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
         return masked(self.net(batch), mask_tensor(action_mask, self.device))[0].cpu().numpy()
 
+    @torch.inference_mode()
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
-        return int(np.argmax(self.q_values(obs, action_mask)))
+        # The hot path of training (one call per env step): no numpy round trip for the values.
+        batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
+        return int(masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax())
 
     @torch.no_grad()
     def act_batch(self, obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
@@ -197,13 +200,17 @@ class DQNLearner:
             raise DojoError(f"curriculum and self_play need a two-player env with an opponent; {self.env_id} has none")
         if self.config.self_play > 0 and getattr(game, "obs_mode", "planes") != "planes":
             raise DojoError("self_play needs obs_mode=planes: snapshots play from the opponent's planes")
+        original = game.opponent_spec
         for spec in (*self.config.curriculum, *self.config.opponent_mix):
             try:
                 game.opponent_spec = spec
                 self.env.reset(seed=0)
             except ValueError as error:
                 raise DojoError(f"curriculum opponent {spec!r}: {error}") from None
-        return League(game.opponent_spec if not self.config.curriculum else None, self.config.curriculum,
+        game.opponent_spec = original
+        if self.config.curriculum and self.config.opponent_mix:
+            raise DojoError("curriculum and opponent_mix are alternatives; set one (e.g. --set opponent_mix=[])")
+        return League(original if not self.config.curriculum else None, self.config.curriculum,
                       self.config.promote_win_rate, self.config.promote_window, self.config.self_play,
                       self.config.snapshot_every, self.config.pool_size,
                       lambda: QNetwork(self.spaces, self.config), self.seed, self.config.opponent_mix)
@@ -280,18 +287,17 @@ class DQNLearner:
         for _ in range(config.gradient_steps):
             batch = self.buffer.sample(config.batch_size, self.rng)
             next_mask = batch.get("next_mask")
-            # One forward pass over obs and next_obs together: on small nets the per-op overhead dominates.
-            q_both = self.q_net(torch.cat((batch["obs"], batch["next_obs"])))
-            q_now, q_next_online = q_both[: config.batch_size], q_both[config.batch_size :].detach()
             with torch.no_grad():
                 target_q = self.target_net(batch["next_obs"])
                 if config.double:
+                    # Kept out of the graph: backward then runs over batch_size rows, not twice that.
+                    q_next_online = self.q_net(batch["next_obs"])
                     next_action = masked(q_next_online, next_mask).argmax(dim=1, keepdim=True)
                     next_value = target_q.gather(1, next_action).squeeze(1)
                 else:
                     next_value = masked(target_q, next_mask).max(dim=1).values
                 target = batch["reward"] + batch["discount"] * (1.0 - batch["terminated"]) * next_value
-            q_taken = q_now.gather(1, batch["action"].unsqueeze(1)).squeeze(1)
+            q_taken = self.q_net(batch["obs"]).gather(1, batch["action"].unsqueeze(1)).squeeze(1)
             loss = F.smooth_l1_loss(q_taken, target)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()

@@ -95,6 +95,6 @@ def test_checkpoint_holds_the_promised_fields(trained):
     data = load_checkpoint(trained)
     for key in ("agent", "env_id", "env_kwargs", "config", "model", "counters", "versions", "metrics", "seed"):
         assert key in data
-    assert data["learner"]["optimizer"]["state"]
+    assert data["learner"]["optimizer"]["steps"] > 0 and data["learner"]["optimizer"]["exp_avg"]
     assert data["learner"]["rng"]["torch"].dtype == torch.uint8
     assert data["counters"]["steps"] >= 600

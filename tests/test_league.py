@@ -5,7 +5,7 @@ import pytest
 from agents.errors import DojoError
 from agents.trainer import Trainer
 
-FAST = ["learning_starts=100", "hidden=32,32", "encoder=mlp", "batch_size=32"]
+FAST = ["learning_starts=100", "hidden=32,32", "encoder=mlp", "batch_size=32", "opponent_mix=[]"]
 
 
 def test_curriculum_promotes_and_self_play_fills_the_pool(tmp_path):
@@ -40,6 +40,7 @@ def test_league_state_survives_resume(tmp_path):
         ("CartPole-v1", ["self_play=0.5"], "need a two-player env"),
         ("dojo/ConnectFour-v0", ["curriculum=random,nobody"], "curriculum opponent 'nobody'"),
         ("dojo/ConnectFour-v0", ["self_play=1.5"], "between 0 and 1"),
+        ("dojo/ConnectFour-v0", ["curriculum=random,greedy"], "curriculum and opponent_mix are alternatives"),
     ],
 )
 def test_bad_league_settings_are_clear_errors(tmp_path, env_id, overrides, message):
@@ -49,7 +50,7 @@ def test_bad_league_settings_are_clear_errors(tmp_path, env_id, overrides, messa
 
 def test_opponent_mix_draws_each_episodes_opponent_from_the_list(tmp_path):
     trainer = Trainer("dqn", "dojo/ConnectFour-v0", steps=10, seed=0, device="cpu", run_dir=tmp_path,
-                      overrides=[*FAST, "opponent_mix=random,greedy"])
+                      overrides=[*FAST, "opponent_mix=random,greedy"])  # replaces the cleared mix
     league = trainer.learner.league
     picks = [league.pick() for _ in range(200)]
     assert set(picks) == {"random", "greedy"}

@@ -52,8 +52,8 @@ def report_training(result: dict[str, Any], env_id: str) -> None:
     if result["interrupted"]:
         print(f"Interrupted at step {result['steps']:,}: saved {result['last']}")
     elif result["solved"]:
-        print(f"Solved {env_id} at step {result['solved_at_step']:,} (eval {result['best_eval']:.1f}) "
-              f"in {result['elapsed_s']:.1f} s")
+        print(f"Solved {env_id} at step {result['solved_at_step']:,} (eval {result['best_eval']:.1f}, confirmed "
+              f"{result['confirmed_eval']:.1f} over 100 fresh episodes) in {result['elapsed_s']:.1f} s")
     else:
         best = "n/a" if result["best_eval"] == float("-inf") else f"{result['best_eval']:.1f}"
         print(f"Finished {result['steps']:,} steps in {result['elapsed_s']:.1f} s; best eval {best}")

@@ -60,3 +60,19 @@ def test_same_seed_gives_same_returns_on_cpu(tmp_path, agent):
         runs.append(np.array(trainer.history.episode_returns))
     assert len(runs[0]) > 3
     np.testing.assert_array_equal(runs[0], runs[1])
+
+
+def test_a_lucky_evaluation_is_not_a_solve(tmp_path, monkeypatch):
+    import agents.trainer as trainer_module
+
+    def fake_evaluate(act, env_id, env_kwargs, episodes, seed):
+        # The periodic 20-episode evaluation looks solved; the 100-episode confirmation does not.
+        return np.full(episodes, 500.0 if episodes == 20 else 300.0)
+
+    monkeypatch.setattr(trainer_module, "evaluate", fake_evaluate)
+    trainer = Trainer("dqn", "CartPole-v1", steps=1500, seed=0, device="cpu", run_dir=tmp_path, eval_every=500,
+                      overrides=["learning_starts=100", "hidden=16,16"])
+    result = trainer.run(progress=False)
+    assert result["best_eval"] == 500.0
+    assert not result["solved"] and result["steps"] >= 1500  # no early stop on an unconfirmed solve
+    assert result["confirmed_eval"] == 300.0

@@ -207,9 +207,27 @@ ALL_SAFE = np.ones(3, dtype=bool)
 def test_tron_opponents_dodge_immediate_death(name: str, blocked, only_safe: int) -> None:
     opponent = make_opponent("tron", name, rng())
     obs = tron_planes(8, head=(2, 3), neck=(2, 2), blocked=blocked, other_head=(7, 7))
-    # Handed an uninformative all-True mask, they still read the danger off the planes.
+    # The planes-reading opponents see the danger even through an uninformative all-True mask; random trusts
+    # the mask, which the env fills with the non-crashing moves (see the next test).
+    mask = np.eye(3, dtype=bool)[only_safe] if name == "random" else ALL_SAFE
     for _ in range(20):
-        assert opponent(obs, ALL_SAFE) == only_safe
+        assert opponent(obs, mask) == only_safe
+
+
+def test_the_env_hands_its_opponent_the_raw_safety_mask() -> None:
+    seen = []
+
+    def recorder(obs, mask):
+        seen.append(np.asarray(mask).copy())
+        return STRAIGHT
+
+    env = TronEnv(opponent=recorder, size=6)
+    env.reset(seed=0)
+    terminated = truncated = False
+    while not (terminated or truncated):
+        _, _, terminated, truncated, _ = env.step(STRAIGHT)
+    # Driving straight into the wall: the last mask before the crash has no safe move left ahead.
+    assert seen[0].all() and not seen[-1][STRAIGHT]
 
 
 @pytest.mark.parametrize("name", TRON_NAMES)

@@ -99,6 +99,7 @@ class TronEnv(gym.Env):
         self._next_agent_seat: int | None = None  # for agent_seat="alternate"
         self._opponent: Opponent | None = None
         self._masks = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # per seat, refreshed every tick
+        self._safe = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # the non-crashing moves, may be none
         self._obs_renderer = (
             TronRenderer(self.size, max(2, -(-self.pixel_size // self.size)))
             if obs_mode == "pixels"
@@ -136,7 +137,7 @@ class TronEnv(gym.Env):
         self._check_running()  # before the opponent is asked for a move
         seat = self.agent_seat
         other = 1 - seat
-        other_action = int(self._opponent(self._views[other].copy(), self._masks[other].copy()))
+        other_action = int(self._opponent(self._views[other].copy(), self._safe[other].copy()))
         actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
         reward, terminated, truncated = self._advance(*actions, seat)
         return self._observation(seat), reward, terminated, truncated, self._info(seat)
@@ -248,8 +249,11 @@ class TronEnv(gym.Env):
 
     def _refresh_masks(self) -> None:
         for seat in (0, 1):
-            safe = self.game.safe_actions(seat)
-            self._masks[seat] = np.array(safe if any(safe) else [True] * 3, dtype=bool)
+            safe = np.array(self.game.safe_actions(seat), dtype=bool)
+            # The opponent gets the raw safety (all False when every move crashes); the agent's mask never
+            # empties, following the API's convention that some action is always allowed.
+            self._safe[seat] = safe
+            self._masks[seat] = safe if safe.any() else np.ones(3, dtype=bool)
 
     def _reset_views(self) -> None:
         views = self._views

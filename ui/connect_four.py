@@ -181,10 +181,7 @@ class ConnectFourScreen(Screen):
     # ---- drawing -----------------------------------------------------------------------------------------
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
-        width, height = size
-        side = max(300, min(380, int(width * 0.28)))
-        self.side = pygame.Rect(width - style.PAD - side, style.PAD, side, height - 2 * style.PAD)
-        area = pygame.Rect(style.PAD, style.PAD, self.side.x - 2 * style.PAD, height - 2 * style.PAD)
+        area, self.side = style.play_layout(size)
         self.cell = int(min(area.width / COLS, area.height / (ROWS + 1.4)))
         board_w, board_h = self.cell * COLS, self.cell * ROWS
         self.board_rect = pygame.Rect(0, 0, board_w, board_h)

@@ -143,10 +143,7 @@ class SoloScreen(Screen):
     # ---- drawing -----------------------------------------------------------------------------------------
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
-        width, height = size
-        side = max(300, min(380, int(width * 0.28)))
-        self.side = pygame.Rect(width - style.PAD - side, style.PAD, side, height - 2 * style.PAD)
-        self.area = pygame.Rect(style.PAD, style.PAD, self.side.x - 2 * style.PAD, height - 2 * style.PAD)
+        self.area, self.side = style.play_layout(size)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)

@@ -148,3 +148,12 @@ def key_hints(surface: pygame.Surface, hints: Sequence[tuple[str, str]], pos: tu
         surface.blit(key_image, key_image.get_rect(center=chip.center))
         surface.blit(action_image, (chip.right + 6, y + 3))
         x += width
+
+
+def play_layout(size: tuple[int, int]) -> tuple[pygame.Rect, pygame.Rect]:
+    """The play screens' split: (game area, side panel). The panel takes ~28% of the width, 300 to 380 px."""
+    width, height = size
+    side_width = max(300, min(380, int(width * 0.28)))
+    side = pygame.Rect(width - PAD - side_width, PAD, side_width, height - 2 * PAD)
+    area = pygame.Rect(PAD, PAD, side.x - 2 * PAD, height - 2 * PAD)
+    return area, side

@@ -140,11 +140,8 @@ class TronScreen(Screen):
     # ---- drawing -----------------------------------------------------------------------------------------
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
-        width, height = size
-        side = max(300, min(380, int(width * 0.28)))
-        self.side = pygame.Rect(width - style.PAD - side, style.PAD, side, height - 2 * style.PAD)
-        self.arena = pygame.Rect(style.PAD, style.PAD, self.side.x - 2 * style.PAD, height - 2 * style.PAD)
-        self.tick_pills.layout(self.side.x + 20, self.side.y + 330, side - 40)
+        self.arena, self.side = style.play_layout(size)
+        self.tick_pills.layout(self.side.x + 20, self.side.y + 330, self.side.width - 40)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)

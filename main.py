@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--seed", type=int, default=0, help="seed of the first game (default 0)")
     play.add_argument("--tick", default="normal", choices=("slow", "normal", "fast"),
                       help="Tron: moves per second (default normal; change it in the game with 1/2/3)")
+    play.add_argument("--opponent-model", metavar="PATH",
+                      help="Connect Four and Tron: an opponent_model.pt that starts out predicting your moves "
+                           "(default: a fresh one that learns from you as you play; P shows or hides it)")
     play.set_defaults(handler="ui.commands:play")
 
     shots = commands.add_parser("screenshot", help="render the app's screens to PNG files, headless",

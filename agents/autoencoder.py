@@ -12,7 +12,6 @@ import json
 import math
 import os
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ import torch
 
 import envs
 from agents.checkpoint import load_checkpoint, save_checkpoint
-from agents.common import action_mask_of, make_env, obs_shape, pick_device, set_torch_threads
+from agents.common import action_mask_of, make_env, new_run_dir, obs_shape, pick_device, set_torch_threads
 from agents.config import apply_overrides, build_config, config_to_dict
 from agents.errors import DojoError
 from envs.common import downscale
@@ -269,16 +268,6 @@ def ae_config_from_args(args: argparse.Namespace) -> AutoencoderConfig:
     return config
 
 
-def new_run_dir(env_id: str) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{env_id.replace('/', '-')}-ae-{stamp}"
-    path, suffix = base, 1
-    while path.exists():
-        suffix += 1
-        path = base.with_name(f"{base.name}-{suffix}")
-    return path
-
-
 def train_ae(args: argparse.Namespace) -> int:
     """``train-ae``: collect frames, train, measure on held-out frames, save ae.pt and a comparison PNG."""
     from agents import load_agent
@@ -296,7 +285,7 @@ def train_ae(args: argparse.Namespace) -> int:
     env_kwargs = dict(agent.env_kwargs) if agent is not None else {}
     if agent is not None and args.env in envs.GRID_GAMES:
         env_kwargs.pop("obs_mode", None)  # the frames are always pixels; the agent keeps its own observation
-    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(args.env)
+    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"{args.env}-ae")
     progress = not args.quiet
     started = time.perf_counter()
     frames = collect_frames(args.env, env_kwargs, config.frames, args.seed, agent, config.agent_fraction, progress)

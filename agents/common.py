@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -40,6 +42,16 @@ def check_env_id(env_id: str) -> None:
     if env_id not in gym.registry:
         known = ", ".join(envs.all_env_ids())
         raise DojoError(f"unknown env {env_id!r}; Dojo offers: {known} (any registered gymnasium id works too)")
+
+
+def new_run_dir(name: str, root: Path = Path("runs")) -> Path:
+    """A folder under ``root`` that does not exist yet: ``<name>-<time>``, suffixed -2, -3... when taken."""
+    base = root / f"{name.replace('/', '-')}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
+    path, suffix = base, 1
+    while path.exists():
+        suffix += 1
+        path = base.with_name(f"{base.name}-{suffix}")
+    return path
 
 
 def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode: str | None = None) -> gym.Env:

@@ -11,14 +11,13 @@ import argparse
 import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from agents.common import make_env, set_torch_threads
+from agents.common import make_env, new_run_dir, set_torch_threads
 from agents.config import apply_overrides
 from agents.errors import DojoError
 from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor, Scores
@@ -147,11 +146,12 @@ def train_opponent_model(args: argparse.Namespace) -> int:
     config = apply_overrides(OpponentModelConfig(), args.set or [])
     records = read_log(args.from_log) if args.from_log else None
     env_id, opponent_name, games = resolve_source(args, records)
-    build_opponent(env_id, opponent_name, np.random.default_rng(0))  # fail fast on a bad name
+    if records is None:  # a log replays its moves: its opponent (a human in the app) need not be a built-in
+        build_opponent(env_id, opponent_name, np.random.default_rng(0))  # fail fast on a bad name
     env_kwargs = dict(records[0].get("env_kwargs", {})) if records else {}
     env = make_game_env(env_id, env_kwargs)
     predictor = OpponentPredictor(env.observation_space.shape, int(env.action_space.n), config, seed=args.seed)
-    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(env_id)
+    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"{env_id}-opponent-model")
     run_dir.mkdir(parents=True, exist_ok=True)
     if records and (run_dir / LOG_NAME).resolve() == Path(args.from_log).resolve():
         raise DojoError("--from-log reads the run dir's own games.jsonl; give another --run-dir")
@@ -223,13 +223,3 @@ def window(history: list[Scores], games: int) -> Scores:
     end, start = history[-1], history[max(0, len(history) - 1 - games)]
     return Scores(end.predictions - start.predictions, end.correct - start.correct,
                   end.baseline_correct - start.baseline_correct)
-
-
-def new_run_dir(env_id: str) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path("runs") / f"{env_id.replace('/', '-')}-opponent-model-{stamp}"
-    path, suffix = base, 1
-    while path.exists():
-        suffix += 1
-        path = base.with_name(f"{base.name}-{suffix}")
-    return path

@@ -21,7 +21,7 @@ import numpy as np
 import envs
 from agents import agent_module
 from agents.checkpoint import load_checkpoint, save_checkpoint
-from agents.common import check_env_id, evaluate, pick_device, set_torch_threads
+from agents.common import check_env_id, evaluate, new_run_dir, pick_device, set_torch_threads
 from agents.config import apply_overrides, build_config, config_to_dict, preset_for
 from agents.errors import DojoError
 
@@ -111,7 +111,7 @@ class Trainer:
             resume_path = Path(resume)
             default_dir = resume_path.parent.parent if resume_path.parent.name == "checkpoints" else None
             run_dir = run_dir or default_dir
-        self.run_dir = Path(run_dir) if run_dir else self._new_run_dir()
+        self.run_dir = Path(run_dir) if run_dir else new_run_dir(f"{self.env_id}-{self.agent}")
         self.write_logs = write_logs
         self._writer = None
         self._csv_file = None
@@ -276,15 +276,6 @@ class Trainer:
             self.early_stop = False
 
     # ---- logs ----------------------------------------------------------------------------------------------
-    def _new_run_dir(self) -> Path:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = Path("runs") / f"{self.env_id.replace('/', '-')}-{self.agent}-{stamp}"
-        path, suffix = base, 1
-        while path.exists():
-            suffix += 1
-            path = base.with_name(f"{base.name}-{suffix}")
-        return path
-
     def _open_logs(self, resuming: bool) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         (self.run_dir / "config.json").write_text(json.dumps({

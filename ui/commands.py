@@ -61,7 +61,7 @@ def play(args: argparse.Namespace) -> int:
     app = _open_app()
     try:
         app.push(play_screen(args.env, checkpoint=args.checkpoint, opponent=args.opponent, first=args.first,
-                             versus=args.vs, seed=args.seed, tick=args.tick))
+                             versus=args.vs, seed=args.seed, tick=args.tick, opponent_model=args.opponent_model))
         return app.run()
     finally:
         app.close()

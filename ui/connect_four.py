@@ -1,4 +1,5 @@
-"""Connect Four: you against an agent (or two agents), falling discs, hover preview, result banner and score."""
+"""Connect Four: you against an agent (or two agents), falling discs, hover preview, result banner and score; with
+a human, the opponent model's guess of the human's next column as a heat strip over the board (P toggles it)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 import pygame
 
 from agents.errors import DojoError
+from agents.opponent_model import OpponentPredictor
 from envs import theme
 from envs.connect_four.rules import COLS, ROWS
 from ui import style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
 from ui.players import Player
+from ui.prediction import HumanWatcher, draw_heat_strip
 
 ENV_ID = "dojo/ConnectFour-v0"
 THINK_S = 0.45  # a short pause before an agent moves, so its move reads as a move
@@ -21,7 +24,8 @@ COLUMN_KEYS = {pygame.K_1 + index: index for index in range(COLS)} | {pygame.K_K
 
 
 def env_kwargs_for(players: list[Player | None]) -> dict[str, Any]:
-    """The env settings the agents were trained with (their obs_mode), with both seats driven from here."""
+    """The env settings the agents were trained with (their obs_mode), with both seats driven from here and no
+    random opening: a game in the app starts on the empty board (and replays from its log)."""
     kwargs: dict[str, Any] = {}
     modes = {getattr(p, "obs_mode", "planes") for p in players if p is not None}
     if len(modes) > 1:
@@ -30,27 +34,38 @@ def env_kwargs_for(players: list[Player | None]) -> dict[str, Any]:
     for player in players:
         agent = getattr(player, "agent", None)
         if agent is not None:
-            kwargs = {k: v for k, v in agent.env_kwargs.items() if k not in ("opponent", "agent_first")}
+            kwargs = {k: v for k, v in agent.env_kwargs.items()
+                      if k not in ("opponent", "agent_first", "opening_moves")}
             break
     kwargs["opponent"] = None
     return kwargs
 
 
 class ConnectFourScreen(Screen):
-    """``players[seat]`` is None for the human. Seat 0 (blue) moves first."""
+    """``players[seat]`` is None for the human. Seat 0 (blue) moves first. With one human, an opponent model
+    (``predictor``, else a fresh one) learns to predict the human's columns."""
 
     title = "Connect Four"
 
-    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0) -> None:
+    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0,
+                 predictor: OpponentPredictor | None = None) -> None:
         super().__init__()
         if len(players) != 2:
             raise DojoError("Connect Four needs two players")
         self.players = players
         self.note = note
-        self.env = make_display_env(ENV_ID, env_kwargs_for(players))
+        kwargs = env_kwargs_for(players)
+        self.env = make_display_env(ENV_ID, kwargs)
         self.seed = seed
         self.games = 0
         self.human_seats = [seat for seat, player in enumerate(players) if player is None]
+        self.watcher: HumanWatcher | None = None
+        if len(self.human_seats) == 1:
+            env = self.env.unwrapped
+            self.watcher = HumanWatcher(ENV_ID, kwargs, env.observation_space.shape, int(env.action_space.n),
+                                        predictor)
+        elif predictor is not None:
+            raise DojoError("the opponent model predicts a human player's moves; this game has no human or two")
         # Scores per seat and draws; with a human the seats swap each time "who starts" changes.
         self.wins = {"human": 0, "agent": 0, "seat0": 0, "seat1": 0, "draws": 0}
         self.hover_col: int | None = None
@@ -67,6 +82,8 @@ class ConnectFourScreen(Screen):
         return self.banner is None and self.drop is None and self.players[self.env.unwrapped.current_player] is None
 
     def new_game(self) -> None:
+        if self.watcher is not None:
+            self.watcher.new_game()
         if self.swap_pending:
             self.players.reverse()
             self.human_seats = [seat for seat, player in enumerate(self.players) if player is None]
@@ -90,7 +107,10 @@ class ConnectFourScreen(Screen):
 
     def play_column(self, col: int) -> None:
         """Start the falling-disc animation; the move is played when the disc lands."""
-        board = self.env.unwrapped.board
+        env = self.env.unwrapped
+        board = env.board
+        if self.watcher is not None and self.players[board.current_player] is None:
+            self.watcher.observe(env.observation_for(1 - board.current_player), col, env.action_masks())
         row = board.landing_row(col)
         self.drop = {"col": col, "row": row, "y": -1.0, "speed": 0.0, "seat": board.current_player}
 
@@ -105,6 +125,10 @@ class ConnectFourScreen(Screen):
     def _finish(self, winner: int) -> None:
         self.winner = winner
         self.games += 1
+        if self.watcher is not None:
+            history = self.env.unwrapped.board.history
+            self.watcher.game_over([[index % 2, col] for index, col in enumerate(history)], self.human_seats[0],
+                                   winner)
         if winner < 0:
             self.wins["draws"] += 1
             self.banner = "Draw"
@@ -143,6 +167,8 @@ class ConnectFourScreen(Screen):
                 self.new_game()
             elif event.key == pygame.K_f:
                 self.swap_first()
+            elif event.key == pygame.K_p and self.watcher is not None:
+                self.watcher.visible = not self.watcher.visible
             elif event.key in COLUMN_KEYS and self.human_turn and self.legal(COLUMN_KEYS[event.key]):
                 self.play_column(COLUMN_KEYS[event.key])
             elif event.key in (pygame.K_SPACE, pygame.K_RETURN) and self.banner is not None:
@@ -157,15 +183,20 @@ class ConnectFourScreen(Screen):
                 self._land()
             return
         if self.banner is not None:
+            if self.watcher is not None:
+                self.watcher.settle()  # the banner is up: the learning pause goes unnoticed
             if not self.human_seats:
                 # Agent against agent: the next game starts by itself after a moment.
                 self.think_left -= dt
                 if self.think_left < -1.5:
                     self.new_game()
             return
-        seat = self.env.unwrapped.current_player
+        env = self.env.unwrapped
+        seat = env.current_player
         player = self.players[seat]
         if player is None:
+            if self.watcher is not None and self.watcher.probabilities is None:
+                self.watcher.expect(env.observation_for(1 - seat), env.action_masks())
             return
         self.think_left -= dt
         if self.think_left <= 0:
@@ -176,17 +207,22 @@ class ConnectFourScreen(Screen):
             self.play_column(col)
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.settle()
         close_env(self.env)
 
     # ---- drawing -----------------------------------------------------------------------------------------
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
         area, self.side = style.play_layout(size)
-        self.cell = int(min(area.width / COLS, area.height / (ROWS + 1.4)))
+        # Above the board: the hover disc, and over it the prediction strip.
+        self.cell = int(min(area.width / COLS, area.height / (ROWS + 1.9)))
         board_w, board_h = self.cell * COLS, self.cell * ROWS
         self.board_rect = pygame.Rect(0, 0, board_w, board_h)
         self.board_rect.midbottom = (area.centerx, area.bottom - int(self.cell * 0.2))
         self._overlay = self._board_overlay()
+        self.strip_rect = pygame.Rect(self.board_rect.x, self.board_rect.y - int(self.cell * 1.6), board_w,
+                                      int(self.cell * 0.45))
 
     def _board_overlay(self) -> pygame.Surface:
         """The blue board with see-through holes, drawn over the discs so a falling disc passes behind it."""
@@ -237,6 +273,9 @@ class ConnectFourScreen(Screen):
             highlight = pygame.Surface((self.cell, rect.height), pygame.SRCALPHA)
             highlight.fill((255, 255, 255, 22))
             surface.blit(highlight, (rect.x + self.hover_col * self.cell, rect.y))
+        watcher = self.watcher
+        if watcher is not None and watcher.visible and watcher.probabilities is not None and self.human_turn:
+            draw_heat_strip(surface, self.strip_rect, watcher.probabilities)
         for col in range(COLS):
             style.draw_text(surface, str(col + 1), (rect.x + (col + 0.5) * self.cell, rect.bottom + 6), style.SMALL,
                             style.TEXT_DIM, "midtop")
@@ -291,8 +330,12 @@ class ConnectFourScreen(Screen):
         for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 20
+        if self.watcher is not None:
+            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40)
         hints = [("1-7", "drop"), ("F", "swap who starts"), ("R", "new game"), ("Esc", "back")] if self.human_seats \
             else [("R", "new game"), ("Esc", "back")]
+        if self.watcher is not None:
+            hints.insert(2, ("P", "prediction"))
         style.key_hints(surface, hints, (x, side.bottom - 60), side.width - 40)
 
     def _status(self) -> str:

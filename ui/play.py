@@ -9,15 +9,24 @@ from agents.common import check_env_id
 from agents.errors import DojoError
 from ui import catalog
 from ui.app import Screen
-from ui.players import AgentPlayer, choose_player, make_player
+from ui.players import OPPONENT_GAMES, AgentPlayer, choose_player, make_player
+from ui.prediction import load_predictor
 
 
 def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None = None, first: str = "human",
-                versus: str | None = None, seed: int = 0, tick: str = "normal") -> Screen:
-    """The screen for ``python main.py play`` (and the launcher's play buttons)."""
+                versus: str | None = None, seed: int = 0, tick: str = "normal",
+                opponent_model: str | None = None) -> Screen:
+    """The screen for ``python main.py play`` (and the launcher's play buttons). ``opponent_model``: the
+    opponent_model.pt that starts predicting the human's moves (default: a fresh model that learns as they play)."""
     check_env_id(env_id)
     if first not in ("human", "agent"):
         raise DojoError(f"--first must be human or agent, got {first!r}")
+    predictor = None
+    if opponent_model:
+        if env_id not in OPPONENT_GAMES or versus:
+            raise DojoError("--opponent-model predicts a human's moves in Connect Four or Tron; it does not apply "
+                            + ("to agent against agent" if versus else f"to {catalog.title(env_id)}"))
+        predictor = load_predictor(opponent_model, env_id)
     rng = np.random.default_rng(seed)
     if env_id not in envs.TWO_PLAYER:
         if opponent or versus:
@@ -45,7 +54,7 @@ def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None
     if env_id == "dojo/Tron-v0":
         from ui.tron import TronScreen
 
-        return TronScreen(players, note, seed, tick)
+        return TronScreen(players, note, seed, tick, predictor)
     from ui.connect_four import ConnectFourScreen
 
-    return ConnectFourScreen(players, note, seed)
+    return ConnectFourScreen(players, note, seed, predictor)

@@ -107,6 +107,12 @@ def shade(color: Color, factor: float) -> Color:
     return tuple(max(0, min(255, int(c * factor))) for c in color)  # type: ignore[return-value]
 
 
+def mix(low: Color, high: Color, amount: float) -> Color:
+    """The colour ``amount`` (0 to 1) of the way from ``low`` to ``high``."""
+    amount = max(0.0, min(1.0, amount))
+    return tuple(round(a + (b - a) * amount) for a, b in zip(low, high))  # type: ignore[return-value]
+
+
 def blit_frame(surface: pygame.Surface, frame: pygame.Surface, area: pygame.Rect, smooth: bool = True) -> pygame.Rect:
     """Scale a game frame into ``area`` keeping its aspect ratio, centred; returns where it landed."""
     width, height = frame.get_size()

@@ -1,17 +1,22 @@
-"""Tron in real time: you (arrows / WASD) against an agent, or two agents; tick rates, countdown, score."""
+"""Tron in real time: you (arrows / WASD) against an agent, or two agents; tick rates, countdown, score; with a
+human, arrows from the human's head show the opponent model's guess of the next move (P toggles them)."""
 
 from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
 import pygame
 
 from agents.errors import DojoError
+from agents.opponent_model import OpponentPredictor
 from envs import theme
+from envs.tron.rules import HEADING_DELTAS, turned
 from ui import style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
 from ui.players import DIRECTION_KEYS, Player
+from ui.prediction import HumanWatcher, draw_arrow
 from ui.widgets import Pills
 
 ENV_ID = "dojo/Tron-v0"
@@ -30,11 +35,13 @@ def relative_action(heading: int, direction: int) -> int:
 
 
 class TronScreen(Screen):
-    """``players[seat]`` is None for the human (seat 0, blue, starting on the left)."""
+    """``players[seat]`` is None for the human (seat 0, blue, starting on the left), whose moves an opponent model
+    (``predictor``, else a fresh one) learns to predict."""
 
     title = "Tron"
 
-    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = "normal") -> None:
+    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = "normal",
+                 predictor: OpponentPredictor | None = None) -> None:
         super().__init__()
         if len(players) != 2 or players[1] is None:
             raise DojoError("Tron needs an agent in seat 1; the human, if any, rides seat 0")
@@ -47,12 +54,22 @@ class TronScreen(Screen):
         for player in players:
             agent = getattr(player, "agent", None)
             if agent is not None:
-                kwargs = {k: v for k, v in agent.env_kwargs.items() if k not in ("opponent", "agent_seat")}
+                # No random opening: a round in the app starts from the start positions (and replays from its log).
+                kwargs = {k: v for k, v in agent.env_kwargs.items()
+                          if k not in ("opponent", "agent_seat", "opening_moves")}
                 break
         kwargs["opponent"] = None
         self.env = make_display_env(ENV_ID, kwargs)
         self.players = players
         self.human = players[0] is None
+        self.watcher: HumanWatcher | None = None
+        if self.human:
+            env = self.env.unwrapped
+            self.watcher = HumanWatcher(ENV_ID, kwargs, env.observation_space.shape, int(env.action_space.n),
+                                        predictor)
+        elif predictor is not None:
+            raise DojoError("the opponent model predicts a human player's moves; this game has none")
+        self.moves: list[list[int]] = []  # this round's [seat, move] pairs, tick by tick (the log's format)
         self.note = note
         self.seed = seed
         self.rounds = 0
@@ -68,6 +85,10 @@ class TronScreen(Screen):
 
     def new_round(self) -> None:
         self.env.reset(seed=self.seed + self.rounds)
+        self.moves = []
+        if self.watcher is not None:
+            self.watcher.new_game()
+            self._expect()
         self.countdown = COUNTDOWN_S
         self.clock = 0.0
         self.banner = None
@@ -90,9 +111,13 @@ class TronScreen(Screen):
             self.tick_pills.select(event.key - pygame.K_1)
         elif event.key == pygame.K_t:
             self.tick_pills.cycle()
+        elif event.key == pygame.K_p and self.watcher is not None:
+            self.watcher.visible = not self.watcher.visible
 
     def update(self, dt: float) -> None:
         if self.banner is not None:
+            if self.watcher is not None:
+                self.watcher.settle()  # the banner is up: the learning pause goes unnoticed
             self.clock += dt
             if not self.human and self.clock >= NEXT_ROUND_S:
                 self.new_round()
@@ -115,15 +140,30 @@ class TronScreen(Screen):
 
     def tick(self) -> None:
         """One simultaneous move of both cycles."""
+        env = self.env.unwrapped
+        board, mask = env.observation_for(1), env.action_mask_for(0)  # the human's move, as the agent sees it
         actions = (self.action_for(0), self.action_for(1))
-        _, _, _, terminated, truncated, info = self.env.unwrapped.joint_step(*actions)
+        _, _, _, terminated, truncated, info = env.joint_step(*actions)
         self._frame = None
+        self.moves += [[0, actions[0]], [1, actions[1]]]
+        if self.watcher is not None:
+            self.watcher.observe(board, actions[0], mask)
         if terminated or truncated:
             self._finish(int(info["winner"]))
+        else:
+            self._expect()
+
+    def _expect(self) -> None:
+        """The model's guess of the human's next move (seat 0), read from the agent's side."""
+        if self.watcher is not None:
+            env = self.env.unwrapped
+            self.watcher.expect(env.observation_for(1), env.action_mask_for(0))
 
     def _finish(self, winner: int) -> None:
         self.rounds += 1
         self.clock = 0.0
+        if self.watcher is not None:
+            self.watcher.game_over(self.moves, 0, winner)
         if winner < 0:
             self.score["draws"] += 1
             self.banner = "Draw"
@@ -135,6 +175,8 @@ class TronScreen(Screen):
                 self.banner = f"{'Blue' if winner == 0 else 'Red'} wins"
 
     def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.settle()
         close_env(self.env)
 
     # ---- drawing -----------------------------------------------------------------------------------------
@@ -149,6 +191,9 @@ class TronScreen(Screen):
         if self._frame is None:
             self._frame = style.array_to_surface(self.env.render())
         shown = style.blit_frame(surface, self._frame, self.arena.inflate(-24, -24), smooth=False)
+        watcher = self.watcher
+        if watcher is not None and watcher.visible and watcher.probabilities is not None and self.banner is None:
+            self._draw_prediction(surface, shown, watcher.probabilities)
         if self.countdown > 0 and self.banner is None:
             number = str(int(self.countdown) + 1)
             style.draw_text(surface, number, shown.center, style.BANNER * 2, style.ACCENT, "center")
@@ -157,6 +202,25 @@ class TronScreen(Screen):
         if self.banner is not None:
             self._draw_banner(surface, shown)
         self._draw_side(surface)
+
+    def _draw_prediction(self, surface: pygame.Surface, shown: pygame.Rect, probabilities: np.ndarray) -> None:
+        """An arrow from the human's head for each likely move, longer and more opaque the likelier."""
+        game = self.env.unwrapped.game
+        # The frame is the arena (size x size cells) under a status strip: the cell size and strip follow.
+        cell = shown.width / game.size
+        row, col = game.heads[0]
+        head = (shown.x + (col + 0.5) * cell, shown.bottom - (game.size - row - 0.5) * cell)
+        best = int(np.argmax(probabilities))
+        for action, probability in enumerate(probabilities):
+            if probability < 0.05:
+                continue
+            d_row, d_col = HEADING_DELTAS[turned(game.headings[0], action)]
+            length = cell * (0.6 + 2.4 * float(probability))
+            color = style.ACCENT if action == best else style.TEXT
+            draw_arrow(surface, head, (d_col, d_row), length, color, int(70 + 185 * float(probability)))
+            if action == best:
+                label = (head[0] + d_col * (length + cell * 0.8), head[1] + d_row * (length + cell * 0.8))
+                style.draw_text(surface, f"{probability:.0%}", label, style.BODY, style.ACCENT, "center")
 
     def _draw_banner(self, surface: pygame.Surface, shown: pygame.Rect) -> None:
         color = style.GOOD if self.banner == "You win!" else style.BAD if "agent" in self.banner else style.ACCENT
@@ -198,5 +262,9 @@ class TronScreen(Screen):
         for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 20
-        hints = [("Arrows/WASD", "steer"), ("1 2 3", "tick rate"), ("R", "next round"), ("Esc", "back")]
-        style.key_hints(surface, hints if self.human else hints[1:], (x, side.bottom - 60), side.width - 40)
+        if self.watcher is not None:
+            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40)
+        hints = [("Arrows/WASD", "steer"), ("1 2 3", "tick rate"), ("P", "prediction"), ("R", "next round"),
+                 ("Esc", "back")]
+        style.key_hints(surface, hints if self.human else [hints[1], *hints[3:]], (x, side.bottom - 60),
+                        side.width - 40)

@@ -79,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     watch = commands.add_parser("watch", help="train with a window: the game live, plots, the agent's values",
                                 description="Train an agent and watch it learn. Space pauses, S steps, 1/2/3 set "
-                                            "the speed, Ctrl+S saves, P writes the plots; closing saves last.pt.")
+                                            "the speed, Ctrl+S saves, P writes the plots, A toggles the autoencoder "
+                                            "view; closing saves last.pt.")
     watch.add_argument("--env", help="env id, e.g. CartPole-v1 (see: list)")
     watch.add_argument("--agent", help="dqn, ppo, reinforce or qlearning")
     watch.add_argument("--checkpoint", metavar="PATH", help="continue training from this checkpoint")
@@ -89,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="realtime shows every step, max learns flat out (default fast)")
     watch.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     watch.add_argument("--run-dir", help="where logs and checkpoints go (default runs/<env>-<agent>-<time>)")
+    watch.add_argument("--ae", metavar="AE_PT", help="a train-ae checkpoint: show the 64x64 frame next to its "
+                                                      "reconstruction (default: the agent's own with encoder=ae:PATH; "
+                                                      "A shows or hides it)")
     watch.set_defaults(handler="ui.commands:watch")
 
     play = commands.add_parser("play", help="play a game: against an agent, or yourself then the agent",

@@ -41,7 +41,8 @@ def key_up(code):
 
 
 @pytest.fixture
-def app():
+def app(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # games against a human are logged under ./runs
     application = App(size=(1280, 800))
     yield application
     application.close()

@@ -38,17 +38,24 @@ def launch(_: argparse.Namespace) -> int:
 
 def watch(args: argparse.Namespace) -> int:
     """Train with the window open: the game live, plots, stats and the agent's action values."""
+    from ui.reconstruction import open_reconstruction
     from ui.watch import WatchScreen, start_training
 
     if not args.checkpoint and (not args.env or not args.agent):
         raise DojoError("watch needs --env and --agent (or --checkpoint PATH); see: python main.py list")
     if args.steps is not None and args.steps < 1:
         raise DojoError(f"--steps must be at least 1, got {args.steps}")
+    autoencoder = open_reconstruction(args.ae) if args.ae else None  # a bad file fails before a run starts
     app = _open_app()
     try:
         session = start_training(args.env, args.agent, checkpoint=args.checkpoint, steps=args.steps,
                                  seed=args.seed, device=args.device, run_dir=args.run_dir, speed=args.speed)
-        app.push(WatchScreen(session))
+        try:
+            screen = WatchScreen(session, autoencoder)
+        except DojoError:
+            session.close()  # an autoencoder of another env: stop the run that was set up for it
+            raise
+        app.push(screen)
         return app.run()
     finally:
         app.close()

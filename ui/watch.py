@@ -1,4 +1,5 @@
-"""Watch training: the game live next to live plots, stats and what the agent thinks of each action."""
+"""Watch training: the game live next to live plots, stats and what the agent thinks of each action (and, with an
+autoencoder, the frame the agent sees next to its reconstruction)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from agents.trainer import Trainer
 from ui import catalog, style
 from ui.app import Screen
 from ui.plots import draw_plot, export_png, history_plots
+from ui.reconstruction import Reconstruction, reconstruction_for
 from ui.session import SPEEDS, TrainingSession, View, exploration_name
 from ui.widgets import Button, Pills
 
@@ -39,12 +41,14 @@ def start_training(env_id: str | None, agent: str | None, *, checkpoint: str | P
 
 
 class WatchScreen(Screen):
-    """Keys: Space pause, S/N single step, 1/2/3 or +/- speed, Ctrl+S or K save, P plots PNG, Esc back."""
+    """Keys: Space pause, S/N single step, 1/2/3 or +/- speed, Ctrl+S or K save, P plots PNG, A autoencoder,
+    Esc back. ``autoencoder``: one to show beside the game (default: the agent's own, if it has one)."""
 
-    def __init__(self, session: TrainingSession) -> None:
+    def __init__(self, session: TrainingSession, autoencoder: Reconstruction | None = None) -> None:
         super().__init__()
         self.session = session
         trainer = session.trainer
+        self.autoencoder, self._ae_note = reconstruction_for(trainer, autoencoder)
         self.title = f"Watch {catalog.title(trainer.env_id)} ({trainer.agent})"
         self.exploration = exploration_name(trainer)
         self.speed_pills = Pills(SPEED_LABELS, SPEEDS.index(session.speed), self._set_speed)
@@ -121,6 +125,8 @@ class WatchScreen(Screen):
             self.speed_pills.select(max(0, self.speed_pills.selected - 1))
         elif key == pygame.K_p:
             self.write_plots()
+        elif key == pygame.K_a and self.autoencoder is not None:
+            self.autoencoder.visible = not self.autoencoder.visible
 
     def toggle_pause(self) -> None:
         self.session.set_paused(not self.session.paused)
@@ -142,6 +148,11 @@ class WatchScreen(Screen):
         while self.session.messages:
             text, error = self.session.messages.popleft()
             self.toast(text, error)
+        if self._ae_note:
+            self.toast(self._ae_note, error=True)
+            self._ae_note = ""
+        if self.autoencoder is not None:
+            self.autoencoder.update(self.session.view)
         self.buttons[0].label = "Resume" if self.session.paused else "Pause"
         self.buttons[1].enabled = not self.session.finished
 
@@ -167,9 +178,11 @@ class WatchScreen(Screen):
                         style.TEXT_DIM)
         for button in self.buttons:
             button.draw(surface)
-        style.key_hints(surface, [("Space", "pause"), ("S", "step"), ("1 2 3", "speed"), ("Ctrl+S", "save"),
-                                  ("P", "plots PNG"), ("Esc", "save & back")], self.footer.topleft,
-                        self.footer.width)
+        hints = [("Space", "pause"), ("S", "step"), ("1 2 3", "speed"), ("Ctrl+S", "save"), ("P", "plots PNG"),
+                 ("Esc", "save & back")]
+        if self.autoencoder is not None:
+            hints.insert(5, ("A", "autoencoder"))
+        style.key_hints(surface, hints, self.footer.topleft, self.footer.width)
 
     def _status(self) -> tuple[str, style.Color]:
         session, trainer = self.session, self.session.trainer
@@ -207,6 +220,10 @@ class WatchScreen(Screen):
             self._frame_source = view
         area = self.game_rect.inflate(-24, -56)
         area.y = self.game_rect.y + 44
+        if self.autoencoder is not None and self.autoencoder.visible:
+            width = min(area.width // 2, 2 * (area.height - 96) + 12)
+            self.autoencoder.draw(surface, pygame.Rect(area.right - width, area.y, width, area.height))
+            area.width -= width + 16
         style.blit_frame(surface, self._frame_surface, area)
         trainer = self.session.trainer
         if view.source == "training":

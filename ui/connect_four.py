@@ -331,7 +331,8 @@ class ConnectFourScreen(Screen):
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 20
         if self.watcher is not None:
-            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40)
+            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40,
+                                      "the strip over the board is its guess of your next column")
         hints = [("1-7", "drop"), ("F", "swap who starts"), ("R", "new game"), ("Esc", "back")] if self.human_seats \
             else [("R", "new game"), ("Esc", "back")]
         if self.watcher is not None:

@@ -2,10 +2,11 @@
 accuracy, online learning after every game, and the game log a model can be retrained from.
 
 The model sits in the agent's seat: it reads the board from the agent's point of view (as ``train-opponent-model``
-feeds it) and predicts the human's move. The gradient steps after a game take 20-130 ms (bench/bench_ui_predict.py),
-too long for one frame, so a screen hands the finished game over with ``game_over()`` and calls ``settle()`` on a
-later frame, while its result banner is up. Each settled game is appended to
-``runs/play-<game>-<time>/games.jsonl`` (created with the first one) next to the updated ``opponent_model.pt``:
+feeds it) and predicts the human's move (0.3 ms). The gradient steps after a game take about 45 ms for Connect Four
+and 150 ms for Tron (medians, bench/bench_ui_predict.py), too long for one frame, so a screen hands the finished game
+over with ``game_over()`` and calls ``settle()`` on a later frame, while its result banner is up. Each settled game
+is appended to ``runs/play-<game>-<time>/games.jsonl`` (created with the first one) next to the updated
+``opponent_model.pt``:
 ``python main.py train-opponent-model --from-log .../games.jsonl`` retrains from it, ``play --opponent-model
 .../opponent_model.pt`` starts from it.
 """
@@ -119,8 +120,9 @@ class HumanWatcher:
         return (f"Model predicts you: {scores.accuracy():.0%} (baseline {scores.baseline_accuracy():.0%}) over "
                 f"{scores.predictions} moves")
 
-    def draw_summary(self, surface: pygame.Surface, pos: tuple[int, int], width: int) -> int:
-        """The side panel's block: heading, accuracy line, where the games go. Returns the y below it."""
+    def draw_summary(self, surface: pygame.Surface, pos: tuple[int, int], width: int, legend: str) -> int:
+        """The side panel's block: heading, accuracy line, what the overlay (``legend``) shows, where the games go.
+        Returns the y below it."""
         x, y = pos
         style.draw_text(surface, "OPPONENT MODEL" + ("" if self.visible else " (hidden: P)"), (x, y), style.SMALL,
                         style.TEXT_DIM)
@@ -128,9 +130,9 @@ class HumanWatcher:
         for line in style.wrap_text(self.summary(), style.BODY, width)[:2]:
             style.draw_text(surface, line, (x, y), style.BODY, style.ACCENT if self.visible else style.TEXT_DIM)
             y += 22
-        games = f"learned from {self.games_learned} game{'s' * (self.games_learned != 1)}"
+        games = f"{legend}; learned from {self.games_learned} game{'s' * (self.games_learned != 1)}"
         where = f", saved in {self.log_dir}" if self.log_dir is not None else ""
-        for line in style.wrap_text(games + where, style.SMALL, width)[:2]:
+        for line in style.wrap_text(games + where, style.SMALL, width)[:4]:
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 18
         return y

@@ -21,7 +21,8 @@ def parse_size(text: str) -> tuple[int, int]:
 
 
 def take_screenshots(out: str | Path, size: str = "1280x800", train_steps: int = 3000) -> list[Path]:
-    """Launcher, watch training (after ``train_steps`` real DQN steps on CartPole), Connect Four, Tron."""
+    """Launcher, watch training (after ``train_steps`` real DQN steps on CartPole), Connect Four and Tron against
+    a human (with the opponent model's guesses)."""
     if train_steps < 1:
         raise DojoError(f"--steps must be at least 1, got {train_steps}")
     dimensions = parse_size(size)
@@ -82,10 +83,14 @@ def take_screenshots(out: str | Path, size: str = "1280x800", train_steps: int =
         shoot("play_connect_four.png")
         app.quit()
 
-        tron = TronScreen([BuiltinPlayer("dojo/Tron-v0", "space", rng),
-                           BuiltinPlayer("dojo/Tron-v0", "wall-follower", rng)], "space (blue) against wall-follower")
+        tron = TronScreen([None, BuiltinPlayer("dojo/Tron-v0", "space", rng)],
+                          "no trained agent saved yet: playing the built-in space")
         app.push(tron)
-        app.run(frames=int(60 * 4.6), dt=1 / 60)  # mid-round: 3 s countdown, then ~16 ticks
+        app.run(frames=int(60 * 3.3), dt=1 / 60)  # 3 s countdown, then 3 ticks right
+        # The human steers up, then right again; the opponent model's arrows follow the head.
+        for turn, seconds in ((pygame.K_UP, 0.4), (pygame.K_RIGHT, 0.5)):
+            pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=turn, mod=0, unicode=""))
+            app.run(frames=int(60 * seconds), dt=1 / 60)
         shoot("play_tron.png")
     finally:
         app.quit()

@@ -263,7 +263,8 @@ class TronScreen(Screen):
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 20
         if self.watcher is not None:
-            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40)
+            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40,
+                                      "the arrows at your head are its guess of your next move")
         hints = [("Arrows/WASD", "steer"), ("1 2 3", "tick rate"), ("P", "prediction"), ("R", "next round"),
                  ("Esc", "back")]
         style.key_hints(surface, hints if self.human else [hints[1], *hints[3:]], (x, side.bottom - 60),

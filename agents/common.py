@@ -139,6 +139,7 @@ class EvalResult:
 
     returns: np.ndarray
     successes: np.ndarray | None  # info["success"] at each episode's end, where the env reports it
+    scores: np.ndarray | None = None  # info["score"] (Snake's apples) at each episode's end, where reported
 
 
 def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
@@ -149,20 +150,20 @@ def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, ep
         obs, info = vec.reset(seed=seed)
         returns = np.zeros(episodes, dtype=np.float64)
         finished = np.zeros(episodes, dtype=bool)
-        successes: np.ndarray | None = None
+        outcomes: dict[str, np.ndarray] = {}  # info["success"] / info["score"] as each episode ends
         for _ in range(max_steps):
             actions = act(obs, action_mask_of(info))
             obs, reward, terminated, truncated, info = vec.step(actions)
             returns += np.where(finished, 0.0, reward)
             ending = np.logical_or(terminated, truncated) & ~finished
-            if "success" in info:
-                if successes is None:
-                    successes = np.zeros(episodes, dtype=bool)
-                successes[ending] = np.asarray(info["success"], dtype=bool)[ending]
+            for key, dtype in (("success", bool), ("score", np.float64)):
+                if key in info:
+                    values = outcomes.setdefault(key, np.zeros(episodes, dtype=dtype))
+                    values[ending] = np.asarray(info[key], dtype=dtype)[ending]
             finished |= ending
             if finished.all():
                 break
-        return EvalResult(returns, successes)
+        return EvalResult(returns, outcomes.get("success"), outcomes.get("score"))
     finally:
         vec.close()
 

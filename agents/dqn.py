@@ -33,6 +33,7 @@ from agents.common import (
 from agents.errors import DojoError
 from agents.league import League
 from agents.replay import ReplayBuffer
+from agents.search import check_search, connect_four_move
 from nets import QHead
 
 
@@ -96,6 +97,8 @@ class DQNConfig:
     """Env steps between snapshots added to the self-play pool."""
     pool_size: int = 8
     """Snapshots kept in the self-play pool (oldest dropped first)."""
+    search_depth: int = 0
+    """Connect Four: plies of lookahead over the rules when acting, leaves scored by the network (0: none)."""
 
 
 class QNetwork(nn.Module):
@@ -132,14 +135,28 @@ class DQNPolicy:
 
     @torch.inference_mode()
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
+        if self.config.search_depth:
+            return connect_four_move(obs, action_mask, self.config.search_depth, self.position_values)
         # The hot path of training (one call per env step): no numpy round trip for the values.
         batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
         return int(masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax())
 
     @torch.no_grad()
     def act_batch(self, obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
+        if self.config.search_depth:
+            masks = [None] * len(obs) if action_mask is None else action_mask
+            # A vector env's finished slot shows an over board with no legal move; its action is ignored.
+            return np.array([self.act(one, mask) if mask is None or mask.any() else 0
+                             for one, mask in zip(obs, masks)], dtype=np.int64)
         batch = torch.as_tensor(preprocess_batch(obs, self.spaces["observation"]), device=self.device)
         return masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax(dim=1).cpu().numpy()
+
+    @torch.inference_mode()
+    def position_values(self, obs: np.ndarray, action_mask: np.ndarray) -> np.ndarray:
+        """Each position's worth to its side to move: the best legal Q-value (the search's leaf scores)."""
+        batch = torch.as_tensor(preprocess_batch(obs, self.spaces["observation"]), device=self.device)
+        q_values = masked(self.net(batch), mask_tensor(action_mask, self.device))
+        return q_values.max(dim=1).values.cpu().numpy()
 
     def explain(self, obs: Any, action_mask: np.ndarray | None = None) -> dict[str, Any]:
         """What the agent thinks of each action, for the app's bars."""
@@ -169,6 +186,10 @@ class DQNLearner:
         for name in ("train_freq", "gradient_steps", "batch_size", "n_step", "target_update_interval"):
             if getattr(config, name) < 1:
                 raise DojoError(f"{name} must be at least 1, got {getattr(config, name)}")
+        try:
+            check_search(env_id, getattr(self.env.unwrapped, "obs_mode", "vector"), config.search_depth)
+        except ValueError as error:
+            raise DojoError(str(error)) from None
         torch.manual_seed(seed)
         self.n_actions = int(self.spaces["action"]["n"])
         self.q_net = QNetwork(self.spaces, config).to(device)

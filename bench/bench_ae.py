@@ -2,7 +2,7 @@
 Snake pixels through the frozen AE latent against DQN on Snake's grid planes with the same step budget.
 
 - PSNR / MSE on held-out 64x64 frames of Snake (dojo/Snake-v0) and CartPole, latent 32 (target >= 28 dB).
-- With ``--dqn-steps N``: mean return over 100 greedy games for both DQNs (the issue's target: the AE agent
+- With ``--dqn-steps N``: mean apples over 100 greedy games for both DQNs (the issue's target: the AE agent
   reaches >= 70% of the grid agent's score).
 
 Prints a table and a final JSON line.
@@ -43,15 +43,15 @@ def train_ae(env_id: str, device: str, run_dir: Path, seed: int) -> dict:
 
 
 def snake_score(env_kwargs: dict, overrides: list[str], steps: int, device: str, run_dir: Path) -> tuple[float, float]:
-    """Mean return (apples, -1 for a death) of the best checkpoint over 100 greedy games, and the training seconds."""
+    """Mean apples of the best checkpoint over 100 greedy games, and the training seconds."""
     start = time.perf_counter()
     trainer = Trainer("dqn", SNAKE, steps=steps, seed=0, device=device, run_dir=run_dir, overrides=overrides,
                       env_kwargs=env_kwargs, eval_every=max(1, steps // 5))
     trainer.run(progress=False)
     seconds = time.perf_counter() - start
     agent = load_agent(str(run_dir / "checkpoints" / "best.pt"))
-    returns = play_episodes(agent.act_batch, SNAKE, agent.env_kwargs, 100, seed=777).returns
-    return float(returns.mean()), seconds
+    apples = play_episodes(agent.act_batch, SNAKE, agent.env_kwargs, 100, seed=777).scores
+    return float(apples.mean()), seconds
 
 
 def main() -> int:
@@ -81,10 +81,10 @@ def main() -> int:
             latent, latent_s = snake_score({"obs_mode": "pixels"}, [*small, f"encoder=ae:{ae_path}"], args.dqn_steps,
                                            args.device, Path(workdir) / "dqn-ae")
             ratio = latent / grid if grid > 0 else float("nan")
-            results["dqn_snake"] = {"steps": args.dqn_steps, "grid_mean_return": grid, "grid_train_s": round(grid_s, 1),
-                                    "ae_mean_return": latent, "ae_train_s": round(latent_s, 1),
+            results["dqn_snake"] = {"steps": args.dqn_steps, "grid_mean_apples": grid, "grid_train_s": round(grid_s, 1),
+                                    "ae_mean_apples": latent, "ae_train_s": round(latent_s, 1),
                                     "ae_over_grid": round(ratio, 3)}
-            print(f"\nDQN on Snake, {args.dqn_steps:,} steps, mean return over 100 games (apples, -1 per death):")
+            print(f"\nDQN on Snake, {args.dqn_steps:,} steps, mean apples over 100 games:")
             print(f"  grid planes        {grid:8.2f}   ({grid_s:.0f} s)")
             print(f"  pixels -> AE (32)  {latent:8.2f}   ({latent_s:.0f} s)   {ratio:.0%} of the grid score")
         results.get(SNAKE, {}).pop("checkpoint_dir", None)

@@ -84,6 +84,8 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
         result["solved"] = bool(returns.mean() >= threshold)
     if outcome.successes is not None:
         result["success_rate"] = float(outcome.successes.mean())
+    if outcome.scores is not None:
+        result["mean_score"] = float(outcome.scores.mean())  # Snake: apples per game
     if agent.env_id in envs.TWO_PLAYER:
         # Two-player games pay +1 for a win, -1 for a loss and 0 for a draw.
         wins, losses = int((returns > 0).sum()), int((returns < 0).sum())

@@ -24,6 +24,10 @@ def test_agents_train_on_grid_games_and_reload(tmp_path, agent, env_id):
     loaded = load_agent(str(tmp_path / "checkpoints" / "last.pt"))
     outcome = play_episodes(loaded.act_batch, env_id, loaded.env_kwargs, 2, seed=1)
     assert np.isfinite(outcome.returns).all()
+    # Snake reports its apples; a game without a score has none to report.
+    assert (outcome.scores is not None) == (env_id == "dojo/Snake-v0")
+    if outcome.scores is not None:
+        assert (outcome.scores >= 0).all() and (outcome.scores == np.round(outcome.scores)).all()
 
 
 def test_masked_dqn_never_picks_a_full_column(tmp_path):

@@ -1,0 +1,115 @@
+"""Strength of the shipped grid-game agents (assets/agents/*.pt, or the checkpoints given), measured by matches.
+
+- Connect Four: against random, minimax:2 and minimax:4, ``--games`` per line, half with the agent moving first
+  and half second; with the agent's lookahead (its search_depth) and with the network alone.
+- Tron 16x16: against space (and random), half in each seat.
+- Snake 10x10: mean apples over ``--games // 2`` games.  Maze 9x9: share of mazes solved.
+
+Deterministic opponents (minimax, space) would replay one game ``--games`` times, so those matches start with
+a few random opening moves for both sides (``opening_moves``), as the strong presets evaluate.
+
+    python bench/bench_match.py [--games 200] [--checkpoint dojo/Tron-v0=runs/.../best.pt ...]
+
+Prints a table and a final JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agents import load_agent  # noqa: E402
+from agents.common import play_episodes  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = {"dojo/ConnectFour-v0": "connect_four.pt", "dojo/Tron-v0": "tron.pt", "dojo/Snake-v0": "snake.pt",
+           "dojo/Maze-v0": "maze.pt"}
+MATCHES = {"dojo/ConnectFour-v0": [("random", 0), ("minimax:2", 2), ("minimax:4", 2)],
+           "dojo/Tron-v0": [("random", 0), ("space", 3)]}
+SEAT_KEY = {"dojo/ConnectFour-v0": ("agent_first", (True, False)), "dojo/Tron-v0": ("agent_seat", (0, 1))}
+TARGETS = {("dojo/ConnectFour-v0", "random"): 0.95, ("dojo/ConnectFour-v0", "minimax:2"): 0.80,
+           ("dojo/Tron-v0", "space"): 0.60}
+
+
+def match(agent, opponent: str, opening_moves: int, games: int) -> dict[str, float]:
+    """``games`` games against ``opponent``, half in each seat: win rates per seat and overall."""
+    key, seats = SEAT_KEY[agent.env_id]
+    kwargs = {**agent.env_kwargs, "opponent": opponent, "opening_moves": opening_moves}
+    rates, draws = [], 0
+    for index, seat in enumerate(seats):
+        returns = play_episodes(agent.act_batch, agent.env_id, {**kwargs, key: seat}, games // 2,
+                                seed=9000 + 1000 * index).returns
+        rates.append(float((returns > 0).mean()))
+        draws += int((returns == 0).sum())
+    return {"win_rate_first": rates[0], "win_rate_second": rates[1], "win_rate": float(np.mean(rates)),
+            "draw_rate": draws / (2 * (games // 2))}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--games", type=int, default=200, help="games per match line (default 200)")
+    parser.add_argument("--checkpoint", nargs="*", default=[], metavar="ENV=PATH",
+                        help="measure these instead of the shipped agents")
+    args = parser.parse_args()
+    paths = {env_id: ROOT / "assets" / "agents" / name for env_id, name in SHIPPED.items()}
+    for pair in args.checkpoint:
+        env_id, _, path = pair.partition("=")
+        paths[env_id] = Path(path)
+    results: dict[str, dict] = {}
+    print(f"{'game':<22}{'opponent':<14}{'agent':<18}{'first':>7}{'second':>8}{'total':>7}{'target':>8}{'s':>6}")
+    for env_id, path in paths.items():
+        if not path.is_file():
+            print(f"{env_id:<22}(no checkpoint at {path})")
+            continue
+        agent = load_agent(path)
+        start = time.perf_counter()
+        if env_id in MATCHES:
+            variants = [("network+search", agent)]
+            depth = getattr(agent.config, "search_depth", 0)
+            if depth:
+                variants[0] = (f"net+search:{depth}", agent)
+                variants.append(("network alone", _without_search(agent)))
+            for opponent, opening in MATCHES[env_id]:
+                for label, player in variants:
+                    start = time.perf_counter()
+                    line = match(player, opponent, opening, args.games)
+                    target = TARGETS.get((env_id, opponent))
+                    results[f"{env_id} vs {opponent} ({label})"] = {**line, "games": args.games, "target": target}
+                    print(f"{env_id:<22}{opponent:<14}{label:<18}{line['win_rate_first']:>7.1%}"
+                          f"{line['win_rate_second']:>8.1%}{line['win_rate']:>7.1%}"
+                          f"{'' if target is None else format(target, '.0%'):>8}{time.perf_counter() - start:>6.0f}",
+                          flush=True)
+        else:
+            outcome = play_episodes(agent.act_batch, env_id, agent.env_kwargs, args.games // 2 if
+                                    env_id == "dojo/Snake-v0" else args.games, seed=777)
+            if env_id == "dojo/Snake-v0":
+                value, what, target = float(outcome.scores.mean()), "mean apples", 20
+                text = f"{value:.1f} apples"
+            else:
+                value, what, target = float(outcome.successes.mean()), "solved", 0.98
+                text = f"{value:.1%} solved"
+            results[env_id] = {what.replace(" ", "_"): value, "games": len(outcome.returns), "target": target}
+            print(f"{env_id:<22}{'-':<14}{'network':<18}{text:>22}{target:>8}{time.perf_counter() - start:>6.0f}",
+                  flush=True)
+    print(json.dumps({"bench": "match", "results": results}))
+    return 0
+
+
+def _without_search(agent):
+    """The same network acting on its own (search_depth 0)."""
+    from agents.dqn import DQNPolicy
+
+    return DQNPolicy(agent.net, agent.spaces, agent.env_id, agent.env_kwargs,
+                     replace(agent.config, search_depth=0), agent.device)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

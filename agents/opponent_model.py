@@ -14,6 +14,7 @@ features and a UI can draw them; ``accuracy`` and ``baseline_accuracy`` are the 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +162,10 @@ class OpponentPredictor:
         self.previous_move = self.model.none_move
         self.pending: _Pending | None = None
         self.record: dict[str, list[np.ndarray]] = {"boards": [], "moves": [], "masks": []}
+        # What a checkpoint saves: the counts as the game started, so a game replayed after loading (an agent's
+        # resume replays its episode in flight) is not counted twice.
+        self._start_scores = dataclasses.replace(self.scores)
+        self._start_counts = self.baseline.counts.copy()
 
     @property
     def accuracy(self) -> float:
@@ -294,9 +299,10 @@ class OpponentPredictor:
         state: dict[str, Any] = {
             "board_shape": list(self.board_shape), "n_actions": self.n_actions,
             "config": config_to_dict(self.config), "model": self.model.state_dict(),
-            "optimizer": self.optimizer.state_dict(), "baseline_counts": torch.as_tensor(self.baseline.counts),
-            "counters": {"games": self.games, "predictions": self.scores.predictions,
-                         "correct": self.scores.correct, "baseline_correct": self.scores.baseline_correct},
+            "optimizer": self.optimizer.state_dict(), "baseline_counts": torch.as_tensor(self._start_counts),
+            "counters": {"games": self.games, "predictions": self._start_scores.predictions,
+                         "correct": self._start_scores.correct,
+                         "baseline_correct": self._start_scores.baseline_correct},
             "rng": generator_state(self.rng),
         }
         if include_replay and self.replay:
@@ -342,13 +348,11 @@ class OpponentPredictor:
 
     def save(self, path: str | os.PathLike, env_id: str, env_kwargs: dict[str, Any], opponent: str) -> None:
         """Write the model, its config, the baseline's counts and the scores as a Dojo checkpoint."""
+        state = self.state_dict(include_replay=False)
         save_checkpoint(path, {
             "agent": AGENT_NAME, "env_id": env_id, "env_kwargs": env_kwargs, "opponent": opponent,
             "spaces": {"board_shape": list(self.board_shape), "n_actions": self.n_actions},
-            "config": config_to_dict(self.config), "model": self.model.state_dict(),
-            "baseline_counts": torch.as_tensor(self.baseline.counts),
-            "counters": {"games": self.games, "predictions": self.scores.predictions,
-                         "correct": self.scores.correct, "baseline_correct": self.scores.baseline_correct},
+            **{key: state[key] for key in ("config", "model", "baseline_counts", "counters")},
         })
 
 

@@ -4,7 +4,7 @@ A gymnasium wrapper runs an ``OpponentPredictor`` over the env's built-in oppone
 moves, the board it moved on and its legal moves in ``info``) and appends the predicted distribution of the
 opponent's NEXT move to every observation, so the agent's encoders and replay buffer work unchanged:
 
-* Connect Four: column c of the extra planes holds P(c);
+* Connect Four: the cell a disc dropped into column c lands on holds P(c);
 * Tron: the cell the opponent's head reaches with each of its three moves holds that move's probability.
 
 The planes stay uint8 0/1 like the board's: each probability is a thermometer code over ``LEVELS`` (plane k is 1
@@ -24,6 +24,7 @@ import numpy as np
 
 from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
+from envs.connect_four.env import PLANE_EMPTY
 from envs.tron.rules import ACTION_DELTAS, HEADING_DELTAS, OTHER_HEAD, OTHER_NECK
 
 GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
@@ -40,13 +41,18 @@ def prediction_planes(game: str, board: np.ndarray, probabilities: np.ndarray) -
     """(len(LEVELS), H, W) uint8: the thermometer code of ``probabilities`` placed on the board's cells."""
     planes = np.zeros((len(LEVELS), *board.shape[1:]), dtype=np.uint8)
     above = np.asarray(probabilities)[None, :] >= np.asarray(LEVELS)[:, None]  # (levels, n_actions)
-    if game == "connect_four":
-        planes[:] = above[:, None, :]
-        return planes
-    for action, cell in enumerate(tron_targets(board)):
+    targets = connect_four_targets(board) if game == "connect_four" else tron_targets(board)
+    for action, cell in enumerate(targets):
         if cell is not None:
             planes[:, cell[0], cell[1]] = above[:, action]
     return planes
+
+
+def connect_four_targets(board: np.ndarray) -> list[tuple[int, int] | None]:
+    """The cell a disc dropped into each column lands on (None for a full column)."""
+    empty = board[PLANE_EMPTY]
+    rows = empty.shape[0] - 1 - np.argmax(empty[::-1], axis=0)  # the lowest empty row of each column
+    return [(int(row), col) if empty[row, col] else None for col, row in enumerate(rows)]
 
 
 def tron_targets(board: np.ndarray) -> list[tuple[int, int] | None]:

@@ -7,7 +7,7 @@ their difference, the opponent model's top-1 accuracy during training and the tr
 
 Prints a table and a final JSON line.
 
-    python bench/bench_opponent_conditioning.py [--seeds 0,1] [--c4-steps 4000] [--tron-steps 20000] [--games 200]
+    python bench/bench_opponent_conditioning.py [--seeds 0,1,2] [--c4-steps 3000] [--tron-steps 15000] [--games 200]
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def train_and_play(env_id: str, steps: int, seed: int, opponent_model: bool, gam
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", default="0,1", help="comma-separated training seeds (default 0,1)")
-    parser.add_argument("--c4-steps", type=int, default=4000, help="Connect Four training steps (default 4000)")
-    parser.add_argument("--tron-steps", type=int, default=20000, help="Tron training steps (default 20000)")
+    parser.add_argument("--seeds", default="0,1,2", help="comma-separated training seeds (default 0,1,2)")
+    parser.add_argument("--c4-steps", type=int, default=3000, help="Connect Four training steps (default 3000)")
+    parser.add_argument("--tron-steps", type=int, default=15000, help="Tron training steps (default 15000)")
     parser.add_argument("--games", type=int, default=200, help="evaluation games per agent (default 200)")
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",")]

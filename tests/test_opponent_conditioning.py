@@ -9,7 +9,13 @@ from agents import DojoError, load_agent
 from agents.checkpoint import load_checkpoint, save_checkpoint, slim
 from agents.common import env_wrapper_of, make_env, play_episodes
 from agents.dqn import DQNConfig, DQNLearner
-from agents.opponent_features import LEVELS, OpponentFeatures, prediction_planes, tron_targets
+from agents.opponent_features import (
+    LEVELS,
+    OpponentFeatures,
+    connect_four_targets,
+    prediction_planes,
+    tron_targets,
+)
 from agents.trainer import Trainer
 from envs.tron.rules import OTHER_HEAD, OTHER_NECK
 
@@ -96,11 +102,14 @@ def test_the_extra_planes_are_the_predictors_prediction(env_id):
 
 def test_prediction_planes_place_each_probability():
     board = np.zeros((3, 6, 7), dtype=np.uint8)
+    board[2] = 1
+    board[0, 5, 2], board[2, 5, 2] = 1, 0  # one disc in column 2: a disc dropped there lands on row 4
+    board[1, :, 6], board[2, :, 6] = 1, 0  # column 6 is full
+    assert connect_four_targets(board) == [(5, 0), (5, 1), (4, 2), (5, 3), (5, 4), (5, 5), None]
     planes = prediction_planes("connect_four", board, np.array([0.0, 0.3, 0.6, 0.1, 0.0, 0.0, 0.0]))
     assert planes.shape == (len(LEVELS), 6, 7)
-    assert planes[:, :, 1].tolist() == [[1] * 6, [0] * 6, [0] * 6]
-    assert planes[:, :, 2].tolist() == [[1] * 6, [1] * 6, [0] * 6]
-    assert planes[:, :, [0, 3, 4, 5, 6]].sum() == 0
+    assert planes[:, 5, 1].tolist() == [1, 0, 0] and planes[:, 4, 2].tolist() == [1, 1, 0]
+    assert planes.sum() == 3
 
     tron = np.zeros((7, 8, 8), dtype=np.uint8)
     tron[OTHER_HEAD, 4, 7], tron[OTHER_NECK, 4, 6] = 1, 1  # heading right, at the right edge

@@ -7,7 +7,8 @@ their difference, the opponent model's top-1 accuracy during training and the tr
 
 Prints a table and a final JSON line.
 
-    python bench/bench_opponent_conditioning.py [--seeds 0,1,2] [--c4-steps 3000] [--tron-steps 15000] [--games 200]
+    python bench/bench_opponent_conditioning.py [--seeds 0,1,2] [--c4-steps 8000] [--tron-steps 15000] [--games 200]
+                                                [--only connect_four|tron]
 """
 
 from __future__ import annotations
@@ -56,12 +57,15 @@ def train_and_play(env_id: str, steps: int, seed: int, opponent_model: bool, gam
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="0,1,2", help="comma-separated training seeds (default 0,1,2)")
-    parser.add_argument("--c4-steps", type=int, default=3000, help="Connect Four training steps (default 3000)")
+    parser.add_argument("--c4-steps", type=int, default=8000, help="Connect Four training steps (default 8000)")
     parser.add_argument("--tron-steps", type=int, default=15000, help="Tron training steps (default 15000)")
     parser.add_argument("--games", type=int, default=200, help="evaluation games per agent (default 200)")
+    parser.add_argument("--only", choices=[name for _, _, name in GAMES.values()], help="run one game only")
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",")]
-    budgets = {"dojo/ConnectFour-v0": args.c4_steps, "dojo/Tron-v0": args.tron_steps}
+    budgets = {env_id: steps for env_id, steps in (("dojo/ConnectFour-v0", args.c4_steps),
+                                                    ("dojo/Tron-v0", args.tron_steps))
+               if args.only in (None, GAMES[env_id][2])}
 
     print(f"{'game':<14}{'steps':>7}{'seeds':>6}{'without':>9}{'with':>7}{'delta':>8}{'model top-1':>12}"
           f"{'train s without/with':>22}", flush=True)

@@ -110,4 +110,7 @@ def slim(data: dict[str, Any]) -> dict[str, Any]:
     """A policy-only payload: no optimizer, target network, replay buffer or history (for sharing and shipping)."""
     kept = {key: value for key, value in data.items() if key not in ("format", "version", "learner", "trainer")}
     kept["learner"] = {"model": data["model"], "counters": data["counters"]}
+    if "opponent_model" in data.get("learner", {}):  # DQN with opponent_model=true plays through its predictor
+        kept["learner"]["opponent_model"] = {key: value for key, value in data["learner"]["opponent_model"].items()
+                                             if key not in ("optimizer", "replay")}
     return kept

@@ -12,7 +12,7 @@ import numpy as np
 
 import envs
 from agents import AGENT_NAMES, agent_module, load_agent
-from agents.common import play_episodes
+from agents.common import env_wrapper_of, play_episodes
 from agents.config import load_presets
 from agents.errors import DojoError
 
@@ -74,7 +74,8 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
         if agent.env_id not in envs.TWO_PLAYER:
             raise DojoError(f"--opponent only applies to two-player games; {agent.env_id} is single-player")
         env_kwargs["opponent"] = args.opponent
-    outcome = play_episodes(agent.act_batch, agent.env_id, env_kwargs, args.episodes, seed=args.seed)
+    outcome = play_episodes(agent.act_batch, agent.env_id, env_kwargs, args.episodes, seed=args.seed,
+                            wrapper=env_wrapper_of(agent))
     returns = outcome.returns
     result = {"mean_return": float(returns.mean()), "std_return": float(returns.std()),
               "min_return": float(returns.min()), "max_return": float(returns.max()), "episodes": int(args.episodes),

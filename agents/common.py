@@ -18,6 +18,7 @@ from agents.errors import DojoError
 AE_ENCODER_PREFIX = "ae:"  # encoder=ae:PATH: a frozen autoencoder encoder
 
 ActFn = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
+EnvWrapper = Callable[[gym.Env], gym.Env]
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -66,13 +67,16 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
         raise DojoError(f"cannot make {env_id} with {kwargs}: {error}") from None
 
 
-def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> gym.vector.VectorEnv:
-    """A vector env: gymnasium's numpy implementation where one exists (CartPole), else synchronous copies."""
+def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None,
+                 wrapper: EnvWrapper | None = None) -> gym.vector.VectorEnv:
+    """A vector env: gymnasium's numpy implementation where one exists (CartPole), else synchronous copies
+    (each wrapped with ``wrapper`` where one is given)."""
     check_env_id(env_id)
     kwargs = dict(env_kwargs or {})
-    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point and not kwargs else "sync"
+    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point and not kwargs and not wrapper else "sync"
     try:
-        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
+        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode,
+                            wrappers=[wrapper] if wrapper else None, **kwargs)
     except (TypeError, ValueError) as error:
         raise DojoError(f"cannot make {env_id} with {kwargs}: {error}") from None
 
@@ -143,9 +147,9 @@ class EvalResult:
 
 
 def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-                  max_steps: int = 100_000) -> EvalResult:
+                  max_steps: int = 100_000, wrapper: EnvWrapper | None = None) -> EvalResult:
     """``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step)."""
-    vec = make_vec_env(env_id, episodes, env_kwargs)
+    vec = make_vec_env(env_id, episodes, env_kwargs, wrapper)
     try:
         obs, info = vec.reset(seed=seed)
         returns = np.zeros(episodes, dtype=np.float64)
@@ -168,9 +172,15 @@ def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, ep
         vec.close()
 
 
-def evaluate(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int) -> np.ndarray:
+def evaluate(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+             wrapper: EnvWrapper | None = None) -> np.ndarray:
     """Returns of ``episodes`` greedy episodes."""
-    return play_episodes(act, env_id, env_kwargs, episodes, seed).returns
+    return play_episodes(act, env_id, env_kwargs, episodes, seed, wrapper=wrapper).returns
+
+
+def env_wrapper_of(policy: Any) -> EnvWrapper | None:
+    """The wrapper every env a policy plays in needs (DQN's opponent_model=true adds planes), or None."""
+    return getattr(policy, "env_wrapper", None)
 
 
 def set_torch_threads(device: torch.device, threads: int) -> None:

@@ -32,6 +32,7 @@ from agents.common import (
 )
 from agents.errors import DojoError
 from agents.league import League
+from agents.opponent_features import checkpoint_env_wrapper, with_opponent_model
 from agents.replay import ReplayBuffer
 from agents.search import check_search, connect_four_move
 from nets import QHead
@@ -99,6 +100,8 @@ class DQNConfig:
     """Snapshots kept in the self-play pool (oldest dropped first)."""
     search_depth: int = 0
     """Connect Four: plies of lookahead over the rules when acting, leaves scored by the network (0: none)."""
+    opponent_model: bool = False
+    """Two-player games: add an online LSTM's prediction of the opponent's next move to the observation."""
 
 
 class QNetwork(nn.Module):
@@ -122,6 +125,7 @@ class DQNPolicy:
     """The greedy policy of a trained Q-network: what ``load_agent`` returns for a DQN checkpoint."""
 
     name = "dqn"
+    env_wrapper = None  # set with opponent_model=true: what every env this policy plays in must be wrapped with
 
     def __init__(self, net: QNetwork, spaces: dict[str, Any], env_id: str, env_kwargs: dict[str, Any],
                  config: DQNConfig, device: torch.device) -> None:
@@ -167,7 +171,10 @@ def policy_from_checkpoint(data: dict[str, Any], config: DQNConfig, device: torc
     net = QNetwork(data["spaces"], config).to(device)
     net.load_state_dict(data["model"])
     net.eval()
-    return DQNPolicy(net, data["spaces"], data["env_id"], data["env_kwargs"], config, device)
+    policy = DQNPolicy(net, data["spaces"], data["env_id"], data["env_kwargs"], config, device)
+    if config.opponent_model:
+        policy.env_wrapper = checkpoint_env_wrapper(data)
+    return policy
 
 
 class DQNLearner:
@@ -179,7 +186,7 @@ class DQNLearner:
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: DQNConfig, device: torch.device,
                  seed: int, render_mode: str | None = None) -> None:
         self.env_id, self.env_kwargs, self.config, self.device, self.seed = env_id, env_kwargs, config, device, seed
-        self.env = make_env(env_id, env_kwargs, render_mode)
+        self.env, self.opponent_features = with_opponent_model(make_env(env_id, env_kwargs, render_mode), config, seed)
         self.spaces = describe_spaces(self.env.observation_space, self.env.action_space)
         if self.spaces["action"]["type"] != "discrete":
             raise DojoError(f"dqn needs discrete actions, but {env_id} has continuous ones; use --agent ppo")
@@ -190,6 +197,9 @@ class DQNLearner:
             check_search(env_id, getattr(self.env.unwrapped, "obs_mode", "vector"), config.search_depth)
         except ValueError as error:
             raise DojoError(str(error)) from None
+        if config.search_depth and config.opponent_model:
+            raise DojoError("search_depth and opponent_model=true do not combine (the search reads the plain board): "
+                            "add --set search_depth=0")
         torch.manual_seed(seed)
         self.n_actions = int(self.spaces["action"]["n"])
         self.q_net = QNetwork(self.spaces, config).to(device)
@@ -206,6 +216,8 @@ class DQNLearner:
         self.updates = 0
         self.last_loss = float("nan")
         self.policy = DQNPolicy(self.q_net, self.spaces, env_id, env_kwargs, config, device)
+        if self.opponent_features is not None:
+            self.policy.env_wrapper = self.opponent_features.eval_wrapper
         self._obs: np.ndarray | None = None
         self._mask: np.ndarray | None = None
         self._episode_return = 0.0
@@ -348,6 +360,8 @@ class DQNLearner:
             state["replay"] = self.buffer.state_dict()
         if self.league is not None:
             state["league"] = self.league.state_dict()
+        if self.opponent_features is not None:
+            state["opponent_model"] = self.opponent_features.state_dict(include_replay)
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -366,6 +380,8 @@ class DQNLearner:
         self.last_loss = float(state.get("last_loss", float("nan")))
         if self.league is not None and "league" in state:
             self.league.load_state_dict(state["league"])
+        if self.opponent_features is not None and "opponent_model" in state:
+            self.opponent_features.load_state_dict(state["opponent_model"])
         self._obs = None
         self._pending.clear()
         self._episode_actions = []

@@ -14,6 +14,7 @@ features and a UI can draw them; ``accuracy`` and ``baseline_accuracy`` are the 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from agents.checkpoint import load_checkpoint, save_checkpoint
+from agents.common import generator_state, restore_generator
 from agents.config import build_config, config_to_dict
 from agents.errors import DojoError
 from nets.opponent_model import LSTMState, OpponentLSTM
@@ -160,6 +162,10 @@ class OpponentPredictor:
         self.previous_move = self.model.none_move
         self.pending: _Pending | None = None
         self.record: dict[str, list[np.ndarray]] = {"boards": [], "moves": [], "masks": []}
+        # What a checkpoint saves: the counts as the game started, so a game replayed after loading (an agent's
+        # resume replays its episode in flight) is not counted twice.
+        self._start_scores = dataclasses.replace(self.scores)
+        self._start_counts = self.baseline.counts.copy()
 
     @property
     def accuracy(self) -> float:
@@ -287,15 +293,66 @@ class OpponentPredictor:
         return board.copy(), mask.copy()
 
     # ----- checkpoints -----------------------------------------------------------------------------------
+    def state_dict(self, include_replay: bool = True) -> dict[str, Any]:
+        """Everything between games as tensors and plain values, for an agent's checkpoint: weights, optimizer,
+        baseline, scores, RNG, and with ``include_replay`` the recent games. A game in flight is left out."""
+        state: dict[str, Any] = {
+            "board_shape": list(self.board_shape), "n_actions": self.n_actions,
+            "config": config_to_dict(self.config), "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(), "baseline_counts": torch.as_tensor(self._start_counts),
+            "counters": {"games": self.games, "predictions": self._start_scores.predictions,
+                         "correct": self._start_scores.correct,
+                         "baseline_correct": self._start_scores.baseline_correct},
+            "rng": generator_state(self.rng),
+        }
+        if include_replay and self.replay:
+            # One array per field instead of three per game: a few large tensors save and load much faster.
+            state["replay"] = {"lengths": torch.as_tensor([len(seq.moves) for seq in self.replay]),
+                               "boards": torch.as_tensor(np.concatenate([seq.boards for seq in self.replay])),
+                               "moves": torch.as_tensor(np.concatenate([seq.moves for seq in self.replay])),
+                               "masks": torch.as_tensor(np.concatenate([seq.masks for seq in self.replay]))}
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what ``state_dict`` (or an ``opponent_model.pt``) holds; the parts it lacks stay as they are."""
+        self.model.load_state_dict(state["model"])
+        self.baseline.counts = state["baseline_counts"].numpy().astype(np.float64)
+        counters = state["counters"]
+        self.games = int(counters["games"])
+        self.scores = Scores(int(counters["predictions"]), int(counters["correct"]), int(counters["baseline_correct"]))
+        if "optimizer" in state:
+            self.optimizer.load_state_dict(state["optimizer"])
+        if "rng" in state:
+            self.rng = restore_generator(state["rng"])
+        if "replay" in state:
+            fields = [state["replay"][name].numpy() for name in ("boards", "moves", "masks")]
+            lengths = state["replay"]["lengths"].tolist()
+            ends = np.cumsum(lengths)
+            self.replay = [GameSequence(*(array[end - length:end] for array in fields))
+                           for end, length in zip(ends, lengths)]
+        self.reset()
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> OpponentPredictor:
+        """A predictor rebuilt from ``state_dict()`` alone (its config and shapes included)."""
+        predictor = cls(tuple(state["board_shape"]), int(state["n_actions"]),
+                        build_config(OpponentModelConfig, state["config"]))
+        predictor.load_state_dict(state)
+        return predictor
+
+    def frozen_copy(self) -> OpponentPredictor:
+        """This predictor's weights and config with a game state of its own, for playing without learning."""
+        copy = OpponentPredictor(self.board_shape, self.n_actions, self.config)
+        copy.model.load_state_dict(self.model.state_dict())
+        return copy
+
     def save(self, path: str | os.PathLike, env_id: str, env_kwargs: dict[str, Any], opponent: str) -> None:
         """Write the model, its config, the baseline's counts and the scores as a Dojo checkpoint."""
+        state = self.state_dict(include_replay=False)
         save_checkpoint(path, {
             "agent": AGENT_NAME, "env_id": env_id, "env_kwargs": env_kwargs, "opponent": opponent,
             "spaces": {"board_shape": list(self.board_shape), "n_actions": self.n_actions},
-            "config": config_to_dict(self.config), "model": self.model.state_dict(),
-            "baseline_counts": torch.as_tensor(self.baseline.counts),
-            "counters": {"games": self.games, "predictions": self.scores.predictions,
-                         "correct": self.scores.correct, "baseline_correct": self.scores.baseline_correct},
+            **{key: state[key] for key in ("config", "model", "baseline_counts", "counters")},
         })
 
 
@@ -318,13 +375,8 @@ def load_opponent_model(path: str | os.PathLike) -> LoadedOpponentModel:
     spaces = data["spaces"]
     predictor = OpponentPredictor(tuple(spaces["board_shape"]), int(spaces["n_actions"]), config)
     try:
-        predictor.model.load_state_dict(data["model"])
-        predictor.baseline.counts = data["baseline_counts"].numpy().astype(np.float64)
+        predictor.load_state_dict(data)
     except (RuntimeError, KeyError) as error:
         first = str(error).strip().splitlines()[0][:160]
         raise DojoError(f"{path}: the weights do not fit an opponent model ({first})") from None
-    counters = data["counters"]
-    predictor.games = int(counters["games"])
-    predictor.scores = Scores(int(counters["predictions"]), int(counters["correct"]),
-                              int(counters["baseline_correct"]))
     return LoadedOpponentModel(predictor, data["env_id"], dict(data["env_kwargs"]), str(data.get("opponent", "")))

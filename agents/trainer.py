@@ -21,7 +21,7 @@ import numpy as np
 import envs
 from agents import agent_module
 from agents.checkpoint import load_checkpoint, save_checkpoint
-from agents.common import check_env_id, evaluate, new_run_dir, pick_device, set_torch_threads
+from agents.common import check_env_id, env_wrapper_of, evaluate, new_run_dir, pick_device, set_torch_threads
 from agents.config import apply_overrides, build_config, config_to_dict, preset_for
 from agents.errors import DojoError
 
@@ -158,8 +158,9 @@ class Trainer:
 
     def evaluate_now(self) -> float:
         """Greedy episodes on a separate eval env; saves best.pt on a new best and notes when the env is solved."""
+        wrapper = env_wrapper_of(self.learner.policy)
         returns = evaluate(self.learner.policy.act_batch, self.env_id, self.eval_env_kwargs, self.eval_episodes,
-                           seed=self.seed + 1_000_000)
+                           seed=self.seed + 1_000_000, wrapper=wrapper)
         mean, std = float(returns.mean()), float(returns.std())
         self.last_eval = mean
         self.history.eval_steps.append(self.steps)
@@ -173,7 +174,7 @@ class Trainer:
             # A 20-episode mean is a noisy estimate: confirm on fresh episodes before calling the env solved,
             # so the saved agent really is (measured: unconfirmed CartPole solves scored 456-475 over 100).
             confirm = evaluate(self.learner.policy.act_batch, self.env_id, self.eval_env_kwargs,
-                               CONFIRM_EPISODES, seed=self.seed + 2_000_000)
+                               CONFIRM_EPISODES, seed=self.seed + 2_000_000, wrapper=wrapper)
             self.confirmed_eval = float(confirm.mean())
             if self.confirmed_eval >= self.threshold:
                 self.solved_at = self.steps

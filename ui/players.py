@@ -46,6 +46,10 @@ class AgentPlayer:
 
     def __init__(self, path: str | Path, env_id: str) -> None:
         self.agent = load_agent(str(path))
+        if getattr(self.agent, "env_wrapper", None) is not None:
+            # Its observation carries the opponent model's prediction planes, which the play screens do not make.
+            raise DojoError(f"{path} was trained with opponent_model=true, which the app cannot play yet; "
+                            "measure it with python main.py eval")
         if self.agent.env_id != env_id:
             raise DojoError(f"{path} was trained on {catalog.title(self.agent.env_id)}, not {catalog.title(env_id)}")
         self.path = Path(path)
@@ -102,17 +106,20 @@ class Choice:
 def default_player(env_id: str, rng: np.random.Generator) -> Choice:
     """No checkpoint given: the best saved one for the game, else a built-in opponent, else nobody."""
     info = best_for(env_id)
+    problem = ""
     if info is not None and info.checkpoint is not None:
         try:
             player = AgentPlayer(info.checkpoint, env_id)
         except DojoError as error:
-            return Choice(None, f"the best saved agent could not be loaded: {error}")
-        best = "" if info.best_eval is None else f", best eval {info.best_eval:.1f}"
-        return Choice(player, f"playing the best saved agent: {info.name} ({info.agent}{best})")
+            problem = f"the best saved agent could not be loaded ({error})"
+        else:
+            best = "" if info.best_eval is None else f", best eval {info.best_eval:.1f}"
+            return Choice(player, f"playing the best saved agent: {info.name} ({info.agent}{best})")
     if env_id in catalog.DEFAULT_OPPONENTS:
         spec = catalog.DEFAULT_OPPONENTS[env_id]
-        return Choice(BuiltinPlayer(env_id, spec, rng), f"no trained agent saved yet: playing the built-in {spec}")
-    return Choice(None, "no trained agent saved for this game yet: train one to compare scores")
+        reason = problem or "no trained agent saved yet"
+        return Choice(BuiltinPlayer(env_id, spec, rng), f"{reason}: playing the built-in {spec}")
+    return Choice(None, problem or "no trained agent saved for this game yet: train one to compare scores")
 
 
 def choose_player(env_id: str, checkpoint: str | None, opponent: str | None, rng: np.random.Generator) -> Choice:

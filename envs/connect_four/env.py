@@ -16,6 +16,10 @@ Two ways to play:
   returns the observation for the player to move NEXT together with the reward of the player who JUST MOVED
   (+1 if that move won, -1 if it was an illegal move under ``illegal_move="lose"``, else 0). ``agent_first``
   does not apply and ``info["agent_seat"]`` is -1.
+
+``info["opponent_move"]`` is the column the built-in opponent played during this reset or step (-1 if none);
+when it moved, ``info["opponent_board"]`` (the planes it moved on, from the agent's point of view) and
+``info["opponent_mask"]`` (its legal columns) come with it, for an opponent model to learn from.
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ class ConnectFourEnv(gym.Env):
         self._opponent: Opponent | None = None
         self._forfeit_winner = -1
         self._illegal = False
+        self._opponent_turn: tuple[int, np.ndarray, np.ndarray] | None = None  # (move, board, mask), this step
         self._scores = [0, 0]  # wins per seat since construction, shown in the status strip
         # Pixel observations come from a small renderer sized just above pixel_size, so downscaling is cheap.
         self._obs_renderer = (
@@ -111,6 +116,7 @@ class ConnectFourEnv(gym.Env):
         self._planes[:, PLANE_EMPTY] = 1
         self._forfeit_winner = -1
         self._illegal = False
+        self._opponent_turn = None
         if self.opponent_spec is None:
             self.agent_seat = -1
         else:
@@ -130,6 +136,7 @@ class ConnectFourEnv(gym.Env):
         col = int(action)
         mover = self.board.current_player
         reward = 0.0
+        self._opponent_turn = None
         if not self.board.is_legal(col):
             if self.illegal_move == "raise":
                 raise ValueError(f"illegal move: {self.board.illegal_reason(col)}")
@@ -228,9 +235,11 @@ class ConnectFourEnv(gym.Env):
 
     def _play_opponent(self) -> None:
         seat = self.board.current_player
-        col = int(self._opponent(self._planes[seat].copy(), self.board.legal_mask()))
+        mask = self.board.legal_mask()
+        col = int(self._opponent(self._planes[seat].copy(), mask))
         if not self.board.is_legal(col):
             raise ValueError(f"the opponent made an illegal move: {self.board.illegal_reason(col)}")
+        self._opponent_turn = (col, self._planes[1 - seat].copy(), mask)
         self._play(col)
 
     def _observation(self, player: int) -> np.ndarray:
@@ -250,4 +259,11 @@ class ConnectFourEnv(gym.Env):
             "last_move": history[-1] if history else -1,
             "winning_cells": self.board.winning_cells(),
             "illegal_move": self._illegal,
+            **self._opponent_info(),
         }
+
+    def _opponent_info(self) -> dict[str, Any]:
+        if self._opponent_turn is None:
+            return {"opponent_move": -1}
+        move, board, mask = self._opponent_turn
+        return {"opponent_move": move, "opponent_board": board, "opponent_mask": mask}

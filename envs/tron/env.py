@@ -16,6 +16,10 @@ does). Head-on meetings are not masked: they depend on the other cycle's simulta
 
 Reward +1 when only the other cycle crashes, -1 when only this one does, 0 for a draw (both crash in the same
 tick, or ``max_steps`` runs out: truncation). With ``opponent=None`` use ``joint_step(action_0, action_1)``.
+
+``info["opponent_move"]`` is the built-in opponent's action in this step (-1 after reset and without one); with
+it come ``info["opponent_board"]`` (the planes before the tick, from the agent's point of view) and
+``info["opponent_mask"]`` (the opponent's non-crashing moves, possibly none), for an opponent model to learn from.
 """
 
 from __future__ import annotations
@@ -100,6 +104,7 @@ class TronEnv(gym.Env):
         self._opponent: Opponent | None = None
         self._masks = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # per seat, refreshed every tick
         self._safe = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # the non-crashing moves, may be none
+        self._opponent_turn: tuple[int, np.ndarray, np.ndarray] | None = None  # (move, board, mask), this step
         self._obs_renderer = (
             TronRenderer(self.size, max(2, -(-self.pixel_size // self.size)))
             if obs_mode == "pixels"
@@ -118,6 +123,7 @@ class TronEnv(gym.Env):
         super().reset(seed=seed)
         self._needs_reset = False
         self._start_game()
+        self._opponent_turn = None
         if self.opponent_spec is None:
             self.agent_seat = -1
         else:
@@ -138,6 +144,7 @@ class TronEnv(gym.Env):
         seat = self.agent_seat
         other = 1 - seat
         other_action = int(self._opponent(self._views[other].copy(), self._safe[other].copy()))
+        self._opponent_turn = (other_action, self._views[seat].copy(), self._safe[other].copy())
         actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
         reward, terminated, truncated = self._advance(*actions, seat)
         return self._observation(seat), reward, terminated, truncated, self._info(seat)
@@ -303,4 +310,11 @@ class TronEnv(gym.Env):
             "agent_seat": self.agent_seat,
             "steps": self.game.steps,
             "action_mask": self._masks[seat],
+            **self._opponent_info(),
         }
+
+    def _opponent_info(self) -> dict[str, Any]:
+        if self._opponent_turn is None:
+            return {"opponent_move": -1}
+        move, board, mask = self._opponent_turn
+        return {"opponent_move": move, "opponent_board": board, "opponent_mask": mask}

@@ -1,0 +1,169 @@
+"""DQN conditioned on the opponent model (``--set opponent_model=true``): the prediction as extra input planes.
+
+A gymnasium wrapper runs an ``OpponentPredictor`` over the env's built-in opponent (the env reports each of its
+moves, the board it moved on and its legal moves in ``info``) and appends the predicted distribution of the
+opponent's NEXT move to every observation, so the agent's encoders and replay buffer work unchanged:
+
+* Connect Four: the cell a disc dropped into column c lands on holds P(c);
+* Tron: the cell the opponent's head reaches with each of its three moves holds that move's probability.
+
+The planes stay uint8 0/1 like the board's: each probability is a thermometer code over ``LEVELS`` (plane k is 1
+where P >= LEVELS[k]). Float planes would make the replay buffer four times larger (1.6 GB for Tron's 100k rows).
+
+The predictor reads the board the agent decides on (the opponent's reply comes after the agent's move, which
+the prediction cannot know yet) and learns online after games; evaluation envs get frozen copies of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from agents.errors import DojoError
+from agents.opponent_model import OpponentPredictor
+from envs.connect_four.env import PLANE_EMPTY
+from envs.tron.rules import ACTION_DELTAS, HEADING_DELTAS, OTHER_HEAD, OTHER_NECK
+
+GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
+LEVELS = (0.25, 0.5, 0.75)
+# Online learning costs ~75 ms per Connect Four game and ~250 ms per Tron game on one CPU core, more than the
+# game itself: after the first games (the model reaches ~90% top-1 within 50) it learns from every Nth game only.
+LEARN_EVERY_GAME_UNTIL = 100
+LEARN_EVERY = 20
+
+EnvWrapper = Callable[[gym.Env], gym.Env]
+
+
+def prediction_planes(game: str, board: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """(len(LEVELS), H, W) uint8: the thermometer code of ``probabilities`` placed on the board's cells."""
+    planes = np.zeros((len(LEVELS), *board.shape[1:]), dtype=np.uint8)
+    above = np.asarray(probabilities)[None, :] >= np.asarray(LEVELS)[:, None]  # (levels, n_actions)
+    targets = connect_four_targets(board) if game == "connect_four" else tron_targets(board)
+    for action, cell in enumerate(targets):
+        if cell is not None:
+            planes[:, cell[0], cell[1]] = above[:, action]
+    return planes
+
+
+def connect_four_targets(board: np.ndarray) -> list[tuple[int, int] | None]:
+    """The cell a disc dropped into each column lands on (None for a full column)."""
+    empty = board[PLANE_EMPTY]
+    rows = empty.shape[0] - 1 - np.argmax(empty[::-1], axis=0)  # the lowest empty row of each column
+    return [(int(row), col) if empty[row, col] else None for col, row in enumerate(rows)]
+
+
+def tron_targets(board: np.ndarray) -> list[tuple[int, int] | None]:
+    """The cells the other cycle's head enters with left, straight and right (None where off the arena)."""
+    size = board.shape[-1]
+    head = divmod(int(board[OTHER_HEAD].argmax()), size)
+    neck = divmod(int(board[OTHER_NECK].argmax()), size)
+    delta = (head[0] - neck[0], head[1] - neck[1])
+    if not board[OTHER_HEAD].any() or delta not in HEADING_DELTAS:
+        return [None, None, None]  # no heading to turn from (a crashed or absent cycle)
+    targets: list[tuple[int, int] | None] = []
+    for d_row, d_col in ACTION_DELTAS[HEADING_DELTAS.index(delta)]:
+        row, col = head[0] + d_row, head[1] + d_col
+        targets.append((row, col) if 0 <= row < size and 0 <= col < size else None)
+    return targets
+
+
+class OpponentModelWrapper(gym.Wrapper):
+    """Appends the opponent model's prediction planes to the observation; feeds the predictor the opponent's moves."""
+
+    def __init__(self, env: gym.Env, game: str, predictor: OpponentPredictor, learn: bool) -> None:
+        super().__init__(env)
+        self.game, self.predictor, self.learn = game, predictor, learn
+        base = env.observation_space
+        self.observation_space = gym.spaces.Box(0, 1, (base.shape[0] + len(LEVELS), *base.shape[1:]), np.uint8)
+        self._board: np.ndarray | None = None  # the planes the agent decides on (what the predictor reads)
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        self.predictor.reset()  # a game cut short (a reset mid-episode) is dropped, not learned from
+        self._board = None
+        obs, info = self.env.reset(seed=seed, options=options)
+        self._observe(info)
+        return self._augment(obs, info), info
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self._observe(info)
+        augmented = self._augment(obs, info)  # before finish_game: a truncated episode still bootstraps from it
+        if terminated or truncated:
+            games = self.predictor.games
+            learn = self.learn and (games < LEARN_EVERY_GAME_UNTIL or games % LEARN_EVERY == 0)
+            self.predictor.finish_game(learn=learn)
+        return augmented, reward, terminated, truncated, info
+
+    def _observe(self, info: dict[str, Any]) -> None:
+        move = int(info.get("opponent_move", -1))
+        if move >= 0:
+            # The board the prediction was made on, so learning and predicting read the same kind of board; the
+            # opponent's first move at reset has none, so it takes the board the opponent moved on.
+            board = self._board if self._board is not None else info["opponent_board"]
+            self.predictor.observe(board, move, info["opponent_mask"])
+
+    def _augment(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
+        self._board = obs
+        probabilities = self.predictor.predict(obs, self._opponent_mask(info))
+        return np.concatenate([obs, prediction_planes(self.game, obs, probabilities)])
+
+    def _opponent_mask(self, info: dict[str, Any]) -> np.ndarray:
+        """The opponent's legal moves for its next turn, as far as they are known before the agent moves."""
+        if self.game == "connect_four":
+            return info["action_mask"]
+        return self.env.unwrapped.action_mask_for(1 - int(info["agent_seat"]))
+
+
+class OpponentFeatures:
+    """The opponent model of one DQN run: wraps its training env (learning online) and its evaluation envs."""
+
+    def __init__(self, game: str, predictor: OpponentPredictor) -> None:
+        self.game, self.predictor = game, predictor
+
+    @classmethod
+    def for_env(cls, env: gym.Env, seed: int) -> OpponentFeatures:
+        """Checks that ``env`` is a two-player game with a built-in opponent and planes observations."""
+        env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
+        game = env.unwrapped
+        if env_id not in GAMES or getattr(game, "opponent_spec", None) is None:
+            raise DojoError(f"opponent_model=true needs {' or '.join(GAMES)} with a built-in opponent, "
+                            f"not {env_id}{'' if env_id not in GAMES else ' with opponent=None'}")
+        if getattr(game, "obs_mode", "planes") != "planes":
+            raise DojoError("opponent_model=true needs obs_mode=planes: the predictions are added as planes")
+        return cls(GAMES[env_id], OpponentPredictor(env.observation_space.shape, int(env.action_space.n), seed=seed))
+
+    def wrap(self, env: gym.Env) -> OpponentModelWrapper:
+        """The training env: the predictor observes every game and learns online."""
+        return OpponentModelWrapper(env, self.game, self.predictor, learn=True)
+
+    def eval_wrapper(self, env: gym.Env) -> OpponentModelWrapper:
+        """An evaluation env (one per vector-env slot): a frozen copy of the predictor, with its own game state."""
+        return OpponentModelWrapper(env, self.game, self.predictor.frozen_copy(), learn=False)
+
+    def state_dict(self, include_replay: bool) -> dict[str, Any]:
+        return self.predictor.state_dict(include_replay)
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.predictor.load_state_dict(state)
+
+
+def with_opponent_model(env: gym.Env, config: Any, seed: int) -> tuple[gym.Env, OpponentFeatures | None]:
+    """A DQN learner's env, wrapped with the opponent model when its config asks for one (else as it is)."""
+    if not config.opponent_model:
+        return env, None
+    if config.self_play > 0:
+        raise DojoError("opponent_model=true and self_play are alternatives: snapshots play from the raw planes, "
+                        "without the prediction planes their network needs")
+    features = OpponentFeatures.for_env(env, seed)
+    return features.wrap(env), features
+
+
+def checkpoint_env_wrapper(data: dict[str, Any]) -> EnvWrapper:
+    """The evaluation wrapper of a saved opponent_model=true agent, from the predictor in its checkpoint."""
+    state = data.get("learner", {}).get("opponent_model")
+    if state is None or data["env_id"] not in GAMES:
+        raise DojoError("the checkpoint says opponent_model=true but holds no opponent model for its game")
+    return OpponentFeatures(GAMES[data["env_id"]], OpponentPredictor.from_state(state)).eval_wrapper

@@ -1,0 +1,210 @@
+"""DQN conditioned on the opponent model: the env reports opponent moves, the wrapper adds prediction planes,
+the predictor travels with the checkpoint, and misuse is a one-line error."""
+
+import numpy as np
+import pytest
+import torch
+
+from agents import DojoError, load_agent
+from agents.checkpoint import load_checkpoint, save_checkpoint, slim
+from agents.common import env_wrapper_of, make_env, play_episodes
+from agents.dqn import DQNConfig, DQNLearner
+from agents.opponent_features import (
+    LEVELS,
+    OpponentFeatures,
+    connect_four_targets,
+    prediction_planes,
+    tron_targets,
+)
+from agents.trainer import Trainer
+from envs.tron.rules import OTHER_HEAD, OTHER_NECK
+
+C4, TRON = "dojo/ConnectFour-v0", "dojo/Tron-v0"
+SEAT_KEYS = {C4: "agent_first", TRON: "agent_seat"}
+torch.set_num_threads(1)  # small nets on a shared 2-core machine: more threads only contend
+SMALL = ["learning_starts=100", "hidden=32,32", "opponent_mix=[]", "opponent_model=true", "buffer_size=2000",
+         "search_depth=0"]
+
+
+def pattern_kwargs(env_id, seat="alternate"):
+    return {"opponent": "pattern", SEAT_KEYS[env_id]: seat}
+
+
+def opponent_mask_now(env, info, env_id):
+    if env_id == C4:
+        return info["action_mask"]
+    return env.unwrapped.action_mask_for(1 - info["agent_seat"])
+
+
+@pytest.mark.parametrize(("env_id", "base", "grown"), [(C4, (3, 6, 7), (6, 6, 7)), (TRON, (7, 16, 16), (10, 16, 16))])
+def test_observation_space_grows_by_the_prediction_planes(env_id, base, grown):
+    env = make_env(env_id, pattern_kwargs(env_id))
+    assert env.observation_space.shape == base
+    features = OpponentFeatures.for_env(env, seed=0)
+    wrapped = features.wrap(env)
+    obs, _ = wrapped.reset(seed=0)
+    assert wrapped.observation_space.shape == obs.shape == grown and obs.dtype == np.uint8
+    assert wrapped.observation_space.contains(obs)
+    learner = DQNLearner(env_id, pattern_kwargs(env_id), DQNConfig(opponent_model=True, buffer_size=100),
+                         torch.device("cpu"), seed=0)
+    assert learner.spaces["observation"]["shape"] == list(grown)
+    assert learner.buffer.fields["obs"].shape[1:] == grown
+
+
+@pytest.mark.parametrize("env_id", [C4, TRON])
+def test_the_env_reports_the_opponents_move_and_the_board_it_moved_on(env_id):
+    env = make_env(env_id, {"opponent": "pattern", SEAT_KEYS[env_id]: 0 if env_id == TRON else True})
+    obs, info = env.reset(seed=4)
+    assert info["opponent_move"] == -1
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        action = int(rng.choice(np.flatnonzero(info["action_mask"])))
+        previous = obs
+        obs, _, terminated, truncated, info = env.step(action)
+        move, board = info["opponent_move"], info["opponent_board"]
+        if env_id == C4:
+            # The board it moved on is ours after our move: the new observation minus the opponent's new disc.
+            assert (obs[1] - board[1]).sum() == 1 and (obs[1] - board[1])[:, move].sum() == 1
+            assert board[0].sum() == previous[0].sum() + 1 and info["opponent_mask"][move]
+        else:
+            np.testing.assert_array_equal(board, previous)  # simultaneous moves: the board before the tick
+            assert 0 <= move < 3 and info["opponent_mask"].shape == (3,)
+        if terminated or truncated:
+            break
+
+
+@pytest.mark.parametrize("env_id", [C4, TRON])
+def test_the_extra_planes_are_the_predictors_prediction(env_id):
+    env = make_env(env_id, pattern_kwargs(env_id))
+    features = OpponentFeatures.for_env(env, seed=1)
+    wrapped = features.wrap(env)
+    predictor, channels = features.predictor, env.observation_space.shape[0]
+    rng = np.random.default_rng(1)
+    predictions, hits, informative = 0, 0, 0
+    for episode in range(30):
+        obs, info = wrapped.reset(seed=episode)
+        done = False
+        while not done:
+            probabilities = predictor.predict(obs[:channels], opponent_mask_now(env, info, env_id))
+            np.testing.assert_array_equal(obs[channels:], prediction_planes(features.game, obs[:channels],
+                                                                             probabilities))
+            informative += obs[channels:].any()
+            action = int(rng.choice(np.flatnonzero(info["action_mask"])))
+            obs, _, terminated, truncated, info = wrapped.step(action)
+            done = terminated or truncated
+            if info["opponent_move"] >= 0 and episode >= 20:
+                predictions += 1
+                hits += int(np.argmax(probabilities) == info["opponent_move"])
+    assert predictor.games == 30
+    assert informative > 0
+    # Learned online: after 20 games the planes name the pattern opponent's next move far above chance.
+    assert hits / predictions > 0.7
+
+
+def test_prediction_planes_place_each_probability():
+    board = np.zeros((3, 6, 7), dtype=np.uint8)
+    board[2] = 1
+    board[0, 5, 2], board[2, 5, 2] = 1, 0  # one disc in column 2: a disc dropped there lands on row 4
+    board[1, :, 6], board[2, :, 6] = 1, 0  # column 6 is full
+    assert connect_four_targets(board) == [(5, 0), (5, 1), (4, 2), (5, 3), (5, 4), (5, 5), None]
+    planes = prediction_planes("connect_four", board, np.array([0.0, 0.3, 0.6, 0.1, 0.0, 0.0, 0.0]))
+    assert planes.shape == (len(LEVELS), 6, 7)
+    assert planes[:, 5, 1].tolist() == [1, 0, 0] and planes[:, 4, 2].tolist() == [1, 1, 0]
+    assert planes.sum() == 3
+
+    tron = np.zeros((7, 8, 8), dtype=np.uint8)
+    tron[OTHER_HEAD, 4, 7], tron[OTHER_NECK, 4, 6] = 1, 1  # heading right, at the right edge
+    assert tron_targets(tron) == [(3, 7), None, (5, 7)]
+    planes = prediction_planes("tron", tron, np.array([0.8, 0.1, 0.1]))
+    assert planes[:, 3, 7].tolist() == [1, 1, 1] and planes[:, 5, 7].sum() == 0 and planes.sum() == 3
+
+
+def short_run(tmp_path, env_id, steps, resume=None):
+    return Trainer("dqn", env_id, steps=steps, seed=2, device="cpu", run_dir=tmp_path, resume=resume,
+                   overrides=SMALL if resume is None else [], env_kwargs=pattern_kwargs(env_id),
+                   eval_every=steps, eval_episodes=4, early_stop=False)
+
+
+def test_a_short_training_run_learns_the_opponent_and_saves_it(tmp_path):
+    trainer = short_run(tmp_path, TRON, 600)
+    result = trainer.run(progress=False)
+    predictor = trainer.learner.opponent_features.predictor
+    assert result["steps"] == 600 and predictor.games == trainer.learner.episodes > 0
+    assert predictor.scores.predictions > 0
+    state = load_checkpoint(tmp_path / "checkpoints" / "last.pt")["learner"]["opponent_model"]
+    assert int(state["counters"]["games"]) == predictor.games and "replay" in state
+    for name, tensor in predictor.model.state_dict().items():
+        assert torch.equal(state["model"][name], tensor), name
+
+
+def same_actions(trained, loaded, env_id, episodes=4):
+    """Both policies, each in an env wrapped by its own wrapper, see the same observations and act alike."""
+    env_a = env_wrapper_of(trained)(make_env(env_id, pattern_kwargs(env_id)))
+    env_b = env_wrapper_of(loaded)(make_env(env_id, pattern_kwargs(env_id)))
+    for episode in range(episodes):
+        (obs_a, info), (obs_b, _) = env_a.reset(seed=episode), env_b.reset(seed=episode)
+        done = False
+        while not done:
+            np.testing.assert_array_equal(obs_a, obs_b)
+            action = trained.act(obs_a, info["action_mask"])
+            assert loaded.act(obs_b, info["action_mask"]) == action
+            obs_a, _, terminated, truncated, info = env_a.step(action)
+            obs_b = env_b.step(action)[0]
+            done = terminated or truncated
+
+
+def test_load_agent_and_export_keep_the_predictor(tmp_path):
+    trainer = short_run(tmp_path, C4, 400)
+    trainer.run(progress=False)
+    path = tmp_path / "checkpoints" / "last.pt"
+    loaded = load_agent(str(path))
+    assert loaded.config.opponent_model and env_wrapper_of(loaded) is not None
+    same_actions(trainer.learner.policy, loaded, C4)
+    exported = save_checkpoint(tmp_path / "slim.pt", slim(load_checkpoint(path)))
+    same_actions(trainer.learner.policy, load_agent(str(exported)), C4)
+    # eval's path: a vector env whose every slot is wrapped.
+    outcome = play_episodes(loaded.act_batch, C4, pattern_kwargs(C4), 6, seed=0, wrapper=env_wrapper_of(loaded))
+    assert outcome.returns.shape == (6,)
+
+
+def test_resume_restores_the_predictor_and_equals_an_uninterrupted_run(tmp_path):
+    whole = short_run(tmp_path / "whole", C4, 500)
+    whole.run(progress=False)
+    first = short_run(tmp_path / "split", C4, 250)
+    first.run(progress=False)
+    second = short_run(None, C4, 500, resume=tmp_path / "split" / "checkpoints" / "last.pt")
+    second.run(progress=False)
+    assert second.history.episode_returns == whole.history.episode_returns
+    whole_state = whole.learner.state_dict(include_replay=False)
+    split_state = second.learner.state_dict(include_replay=False)
+    for name, tensor in whole_state["model"].items():
+        assert torch.equal(tensor, split_state["model"][name]), name
+    for name, tensor in whole_state["opponent_model"]["model"].items():
+        assert torch.equal(tensor, split_state["opponent_model"]["model"][name]), name
+    assert whole_state["opponent_model"]["counters"] == split_state["opponent_model"]["counters"]
+
+
+@pytest.mark.parametrize(("env_id", "env_kwargs", "extra", "message"), [
+    ("CartPole-v1", {}, [], "opponent_model=true needs"),
+    (C4, {"opponent": None}, [], "with a built-in opponent"),
+    (TRON, {"opponent": "pattern", "obs_mode": "pixels"}, [], "obs_mode=planes"),
+    (C4, {"opponent": "pattern"}, ["self_play=0.5"], "opponent_model=true and self_play are alternatives"),
+    (C4, {"opponent": "pattern"}, ["search_depth=2"], "do not combine .* add --set search_depth=0"),
+])
+def test_bad_use_is_a_one_line_error(tmp_path, env_id, env_kwargs, extra, message):
+    with pytest.raises(DojoError, match=message) as error:
+        Trainer("dqn", env_id, steps=100, seed=0, device="cpu", run_dir=tmp_path, overrides=[*SMALL, *extra],
+                env_kwargs=env_kwargs, write_logs=False)
+    assert "\n" not in str(error.value)
+
+
+def test_the_app_falls_back_to_a_built_in_opponent_for_such_an_agent(tmp_path, monkeypatch):
+    from ui.players import AgentPlayer, BuiltinPlayer, default_player
+
+    short_run(tmp_path / "runs" / "c4-om", C4, 200).run(progress=False)
+    with pytest.raises(DojoError, match="opponent_model=true, which the app cannot play yet"):
+        AgentPlayer(tmp_path / "runs" / "c4-om" / "checkpoints" / "last.pt", C4)
+    monkeypatch.chdir(tmp_path)  # play looks for saved runs in ./runs and ./assets
+    choice = default_player(C4, np.random.default_rng(0))
+    assert isinstance(choice.player, BuiltinPlayer)
+    assert "could not be loaded" in choice.note and "playing the built-in" in choice.note

@@ -9,10 +9,11 @@ import sys
 from typing import Any
 
 import numpy as np
+import torch
 
 import envs
 from agents import AGENT_NAMES, agent_module, load_agent
-from agents.common import env_wrapper_of, play_episodes
+from agents.common import env_wrapper_of, play_episodes, set_torch_threads
 from agents.config import load_presets
 from agents.errors import DojoError
 
@@ -69,6 +70,8 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
     if args.episodes < 1:
         raise DojoError(f"--episodes must be at least 1, got {args.episodes}")
     agent = load_agent(args.checkpoint, device=args.device)
+    # Small nets evaluate fastest on one thread, as they train (the Q-table agent has no device at all).
+    set_torch_threads(getattr(agent, "device", torch.device("cpu")), int(getattr(agent.config, "torch_threads", 1)))
     env_kwargs = dict(agent.env_kwargs)
     if args.opponent:
         if agent.env_id not in envs.TWO_PLAYER:

@@ -4,3 +4,8 @@ import os
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import torch  # noqa: E402  (after the SDL settings, which must come before pygame is first imported)
+
+# Small nets on a 2-core CI machine: a second thread only contends with the env and the other tests' work.
+torch.set_num_threads(1)

@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
                                              "result loads with load_agent, eval, watch and play.")
     export.add_argument("checkpoint", help="a .pt file written by train")
     export.add_argument("--out", required=True, help="where to write the policy file")
+    export.add_argument("--half", action="store_true", help="store the weights as float16 (half the size)")
     export.set_defaults(handler="agents.commands:export")
 
     opponent_model = commands.add_parser(

@@ -106,10 +106,18 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     return data
 
 
-def slim(data: dict[str, Any]) -> dict[str, Any]:
-    """A policy-only payload: no optimizer, target network, replay buffer or history (for sharing and shipping)."""
+def slim(data: dict[str, Any], half: bool = False) -> dict[str, Any]:
+    """A policy-only payload: no optimizer, target network, replay buffer or history (for sharing and shipping).
+
+    ``half`` stores the network's float weights as float16, half the file; loading copies them back into the
+    float32 model (a rounding of about 1e-3 relative, which a greedy policy rarely notices: measure it).
+    """
     kept = {key: value for key, value in data.items() if key not in ("format", "version", "learner", "trainer")}
-    kept["learner"] = {"model": data["model"], "counters": data["counters"]}
+    model = data["model"]
+    if half:
+        model = {key: value.half() if value.is_floating_point() else value for key, value in model.items()}
+    kept["model"] = model  # the same tensors as the learner's copy: torch.save stores them once
+    kept["learner"] = {"model": model, "counters": data["counters"]}
     if "opponent_model" in data.get("learner", {}):  # DQN with opponent_model=true plays through its predictor
         kept["learner"]["opponent_model"] = {key: value for key, value in data["learner"]["opponent_model"].items()
                                              if key not in ("optimizer", "replay")}

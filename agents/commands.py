@@ -107,7 +107,8 @@ def export(args: argparse.Namespace) -> int:
 
     data = load_checkpoint(args.checkpoint)
     agent = load_agent(args.checkpoint)  # refuses weights that do not fit, before anything is written
-    path = save_checkpoint(args.out, slim(data))
+    path = save_checkpoint(args.out, slim(data, half=args.half))
+    load_agent(path)  # the written file loads too
     size_kb = path.stat().st_size / 1024
     print(f"Exported {agent.name} on {agent.env_id} to {path} ({size_kb:.0f} KB)")
     print(json.dumps({"out": str(path), "kb": round(size_kb, 1), "agent": agent.name, "env": agent.env_id}))

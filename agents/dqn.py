@@ -35,7 +35,11 @@ from agents.league import League
 from agents.opponent_features import checkpoint_env_wrapper, with_opponent_model
 from agents.replay import ReplayBuffer
 from agents.search import check_search, connect_four_move
+from agents.tron_search import tron_move
 from nets import QHead
+
+# Each game's lookahead, for search_depth > 0 (check_search says which envs have one).
+SEARCHES = {"dojo/ConnectFour-v0": connect_four_move, "dojo/Tron-v0": tron_move}
 
 
 @dataclass
@@ -99,7 +103,8 @@ class DQNConfig:
     pool_size: int = 8
     """Snapshots kept in the self-play pool (oldest dropped first)."""
     search_depth: int = 0
-    """Connect Four: plies of lookahead over the rules when acting, leaves scored by the network (0: none)."""
+    """Connect Four: plies, Tron: joint ticks of lookahead over the rules when acting, leaves scored by the network
+    (0: none)."""
     opponent_model: bool = False
     """Two-player games: add an online LSTM's prediction of the opponent's next move to the observation."""
 
@@ -140,7 +145,7 @@ class DQNPolicy:
     @torch.inference_mode()
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
         if self.config.search_depth:
-            return connect_four_move(obs, action_mask, self.config.search_depth, self.position_values)
+            return SEARCHES[self.env_id](obs, action_mask, self.config.search_depth, self.position_values)
         # The hot path of training (one call per env step): no numpy round trip for the values.
         batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
         return int(masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax())

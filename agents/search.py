@@ -1,5 +1,5 @@
-"""Lookahead at act time for Connect Four: a full-width negamax over the rules, a few plies deep, whose leaves the
-Q-network scores (a position is worth its best legal Q-value to the side to move).
+"""Lookahead at act time for Connect Four (Tron's is agents/tron_search.py): a full-width negamax over the rules,
+a few plies deep, whose leaves the Q-network scores (a position is worth its best legal Q-value to the side to move).
 
 Why: a DQN judges positions well but is blind to short tactics (a double threat two moves away); the rules are
 known, so checking every line a few plies deep costs milliseconds and removes those blunders. All leaves go
@@ -15,8 +15,10 @@ import numpy as np
 from envs.connect_four.rules import COLS, COLUMN_BITS, ROWS, has_four
 from envs.opponents import board_from_planes
 
-SEARCH_ENVS = ("dojo/ConnectFour-v0",)
-MAX_SEARCH_DEPTH = 6  # 7**6 leaves would take seconds per move; deeper is never what a player wants
+# The most plies (Connect Four) or joint ticks (Tron, agents/tron_search.py) each game's lookahead may take:
+# deeper would take seconds per move.
+SEARCH_ENVS = {"dojo/ConnectFour-v0": 6, "dojo/Tron-v0": 3}
+MAX_SEARCH_DEPTH = max(SEARCH_ENVS.values())
 PROVEN = 2.0  # a won or lost line scores beyond any Q-value (rewards are +-1), so a proof beats an estimate
 SOONER = 0.01  # a win found sooner (a loss later) scores higher: the search finishes games, and resists
 # Bit index of each (row from the top, column) cell of the planes.
@@ -32,8 +34,10 @@ def check_search(env_id: str, obs_mode: str, depth: int) -> None:
     if depth < 0 or depth > MAX_SEARCH_DEPTH:
         raise ValueError(f"search_depth must be 0..{MAX_SEARCH_DEPTH}, got {depth}")
     if depth and (env_id not in SEARCH_ENVS or obs_mode != "planes"):
-        raise ValueError(f"search_depth needs Connect Four with obs_mode=planes (the search reads the board); "
-                         f"got {env_id} ({obs_mode})")
+        raise ValueError(f"search_depth needs Connect Four or Tron with obs_mode=planes (the search reads the "
+                         f"board); got {env_id} ({obs_mode})")
+    if depth > SEARCH_ENVS.get(env_id, MAX_SEARCH_DEPTH):
+        raise ValueError(f"search_depth for {env_id} must be 0..{SEARCH_ENVS[env_id]}, got {depth}")
 
 
 def connect_four_move(obs: np.ndarray, action_mask: np.ndarray | None, depth: int, leaf_values: LeafValues) -> int:

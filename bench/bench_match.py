@@ -8,7 +8,7 @@
 Deterministic opponents (minimax, space) would replay one game ``--games`` times, so those matches start with
 a few random opening moves for both sides (``opening_moves``), as the strong presets evaluate.
 
-    python bench/bench_match.py [--games 200] [--checkpoint dojo/Tron-v0=runs/.../best.pt ...]
+    python bench/bench_match.py [--games 200] [--checkpoint dojo/Tron-v0=runs/.../best.pt ...] [--envs ENV ...]
 
 Prints a table and a final JSON line.
 """
@@ -58,8 +58,10 @@ def main() -> int:
     parser.add_argument("--games", type=int, default=200, help="games per match line (default 200)")
     parser.add_argument("--checkpoint", nargs="*", default=[], metavar="ENV=PATH",
                         help="measure these instead of the shipped agents")
+    parser.add_argument("--envs", nargs="*", metavar="ENV", help="measure only these games (default: all)")
     args = parser.parse_args()
-    paths = {env_id: ROOT / "assets" / "agents" / name for env_id, name in SHIPPED.items()}
+    paths = {env_id: ROOT / "assets" / "agents" / name for env_id, name in SHIPPED.items()
+             if not args.envs or env_id in args.envs}
     for pair in args.checkpoint:
         env_id, _, path = pair.partition("=")
         paths[env_id] = Path(path)

@@ -29,6 +29,7 @@ from envs.tron.rules import OTHER_HEAD, OTHER_TRAIL, OWN_HEAD, OWN_NECK, OWN_TRA
 from envs.tron.rules import STRAIGHT as TRON_STRAIGHT
 from envs.tron.rules import TURN_LEFT as TRON_LEFT
 from envs.tron.rules import TURN_RIGHT as TRON_RIGHT
+from envs.tron.territory import grow, to_bitboard
 
 Opponent = Callable[[np.ndarray, np.ndarray], int]
 
@@ -326,14 +327,12 @@ class TronWallFollower:
 def reachable_area(blocked: np.ndarray, starts: list[tuple[int, int]]) -> list[int]:
     """For each start cell, how many free cells it reaches (itself included, 0 if blocked or outside).
 
-    Flood fill on a python-int bitboard: each row gets a guard bit so horizontal shifts cannot wrap, and one
-    dilation step is five shifts and an and, far faster than a cell-by-cell BFS in python.
+    Flood fill on a python-int bitboard (envs/tron/territory.py): one dilation step is five shifts and an and,
+    far faster than a cell-by-cell BFS in python.
     """
     size = blocked.shape[0]
     stride = size + 1
-    free_cells = np.zeros((size, stride), dtype=bool)
-    free_cells[:, :size] = ~blocked
-    free = int.from_bytes(np.packbits(free_cells.ravel(), bitorder="little").tobytes(), "little")
+    free = to_bitboard(~blocked)
     areas = []
     for row, col in starts:
         if not (0 <= row < size and 0 <= col < size):
@@ -341,7 +340,7 @@ def reachable_area(blocked: np.ndarray, starts: list[tuple[int, int]]) -> list[i
             continue
         region = (1 << (row * stride + col)) & free
         while True:
-            grown = (region | (region << 1) | (region >> 1) | (region << stride) | (region >> stride)) & free
+            grown = grow(region, stride) & free
             if grown == region:
                 break
             region = grown

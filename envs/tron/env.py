@@ -6,7 +6,9 @@ Actions: Discrete(3) relative to the cycle's heading: 0 turn left, 1 straight on
 Observation (``obs_mode="planes"``): uint8 (7, size, size) of 0/1 from the acting seat's point of view:
   0 own head, 1 own neck (the previous head cell: head minus neck gives the heading), 2 own trail (head
   included), 3 other head, 4 other neck, 5 other trail, 6 arena (all ones, so a convolution can tell the
-  border from zero padding).
+  border from zero padding). With ``territory_plane=True`` two more 0/1 planes follow (9 in all): 7 the free
+  cells the own head reaches first, 8 those the other head reaches first (BFS distance; ties in neither), so a
+  network can value space directly (envs/tron/territory.py).
 Seat 1's view is turned 180 degrees: the start positions are point-symmetric, so both seats see the same
 opening and one network plays either seat. ``obs_mode="pixels"``: the rendered frame from the same point of
 view (turned, and with the observer drawn in the seat-0 colour), downscaled to (3, pixel_size, pixel_size).
@@ -41,6 +43,7 @@ from envs.tron.rules import (
     PLANE_COUNT,
     TronGame,
 )
+from envs.tron.territory import TERRITORY_PLANES, territory_planes
 
 OBS_MODES = ("planes", "pixels")
 OTHER_OFFSET = OTHER_HEAD - OWN_HEAD  # the other seat's planes follow the own ones in the same order
@@ -62,6 +65,7 @@ class TronEnv(gym.Env):
         agent_seat: int | str = 0,
         max_steps: int | None = None,
         opening_moves: int = 0,
+        territory_plane: bool = False,
     ) -> None:
         if isinstance(opening_moves, bool) or not isinstance(opening_moves, (int, np.integer)) or opening_moves < 0:
             raise ValueError(f"opening_moves must be an int >= 0, got {opening_moves!r}")
@@ -75,6 +79,10 @@ class TronEnv(gym.Env):
             )
         if agent_seat not in (0, 1, "alternate") or isinstance(agent_seat, bool):
             raise ValueError(f"agent_seat must be 0, 1 or 'alternate', got {agent_seat!r}")
+        if not isinstance(territory_plane, bool):
+            raise ValueError(f"territory_plane must be true or false, got {territory_plane!r}")
+        if territory_plane and obs_mode != "planes":
+            raise ValueError("territory_plane needs obs_mode='planes'")
         self.game = TronGame(size)  # validates size
         if max_steps is None:
             max_steps = self.game.size**2
@@ -90,15 +98,18 @@ class TronEnv(gym.Env):
         self.agent_seat_option = agent_seat
         self.max_steps = int(max_steps)
         self.opening_moves = int(opening_moves)
+        self.territory_plane = territory_plane
 
         self.action_space = gym.spaces.Discrete(3)
         if obs_mode == "planes":
-            self.observation_space = gym.spaces.Box(0, 1, (PLANE_COUNT, self.size, self.size), np.uint8)
+            planes = PLANE_COUNT + (TERRITORY_PLANES if territory_plane else 0)
+            self.observation_space = gym.spaces.Box(0, 1, (planes, self.size, self.size), np.uint8)
         else:
             self.observation_space = gym.spaces.Box(0, 255, (3, self.pixel_size, self.pixel_size), np.uint8)
 
         # One cached plane stack per seat (seat 1's turned 180 degrees), updated in place every tick.
         self._views = np.zeros((2, PLANE_COUNT, self.size, self.size), dtype=np.uint8)
+        self._territory: np.ndarray | None = None  # seat 0's territory planes this tick, computed when asked
         self.agent_seat = -1 if opponent is None else 0
         self._next_agent_seat: int | None = None  # for agent_seat="alternate"
         self._opponent: Opponent | None = None
@@ -143,7 +154,8 @@ class TronEnv(gym.Env):
         self._check_running()  # before the opponent is asked for a move
         seat = self.agent_seat
         other = 1 - seat
-        other_action = int(self._opponent(self._views[other].copy(), self._safe[other].copy()))
+        # The opponent sees what the agent would in its seat: a snapshot of the agent can play it.
+        other_action = int(self._opponent(self._planes(other), self._safe[other].copy()))
         self._opponent_turn = (other_action, self._views[seat].copy(), self._safe[other].copy())
         actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
         reward, terminated, truncated = self._advance(*actions, seat)
@@ -243,6 +255,7 @@ class TronEnv(gym.Env):
         self._check_running()
         old_heads, old_necks = list(game.heads), list(game.necks)
         crashed = game.step(action_0, action_1)
+        self._territory = None
         for player in (0, 1):
             if not crashed[player]:
                 self._move_in_views(player, old_heads[player], old_necks[player], game.heads[player])
@@ -264,6 +277,7 @@ class TronEnv(gym.Env):
 
     def _reset_views(self) -> None:
         views = self._views
+        self._territory = None
         views[:] = 0
         views[:, ARENA] = 1
         for player in (0, 1):
@@ -300,9 +314,19 @@ class TronEnv(gym.Env):
 
     def _observation(self, seat: int) -> np.ndarray:
         if self._obs_renderer is None:
-            return self._views[seat].copy()
+            return self._planes(seat)
         frame = self._obs_renderer.draw(self.game, self.max_steps, perspective=seat)
         return np.ascontiguousarray(downscale(frame, self.pixel_size).transpose(2, 0, 1))
+
+    def _planes(self, seat: int) -> np.ndarray:
+        """``seat``'s planes observation (a copy), territory planes included when the env adds them."""
+        if not self.territory_plane:
+            return self._views[seat].copy()
+        if self._territory is None:  # one split per tick serves both seats
+            self._territory = territory_planes(self._views[0])
+        # Seat 1 sees the arena turned 180 degrees, with own and other swapped.
+        territory = self._territory if seat == 0 else self._territory[::-1, ::-1, ::-1]
+        return np.concatenate([self._views[seat], territory])
 
     def _info(self, seat: int) -> dict[str, Any]:
         return {

@@ -1,0 +1,71 @@
+"""Tron territory: which free cells each cycle reaches first (a Voronoi split of the arena by BFS distance).
+
+Why: a Tron game is decided by space. A cycle cut off into the smaller region loses, and the cells a cycle reaches
+before the other are the space it can claim. A network reading raw trails must discover flood fills on its own;
+these two planes hand it the split directly, and the lookahead uses the same fill to tell when the cycles are
+separated.
+
+Both fills run on python-int bitboards: each row gets a guard bit so horizontal shifts cannot wrap, and one BFS
+step for every cell at once is five shifts and an and (a 16x16 split costs tens of microseconds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from envs.tron.rules import OTHER_HEAD, OTHER_TRAIL, OWN_HEAD, OWN_TRAIL
+
+TERRITORY_PLANES = 2  # cells the own head reaches first, cells the other head reaches first (ties in neither)
+
+
+def to_bitboard(cells: np.ndarray) -> int:
+    """A bool (size, size) array as a python int, one guard bit (always 0) after each row."""
+    size = cells.shape[0]
+    padded = np.zeros((size, size + 1), dtype=bool)
+    padded[:, :size] = cells
+    return int.from_bytes(np.packbits(padded.ravel(), bitorder="little").tobytes(), "little")
+
+
+def from_bitboard(bits: int, size: int) -> np.ndarray:
+    """The inverse of :func:`to_bitboard`: a uint8 (size, size) array of 0/1."""
+    stride = size + 1
+    raw = np.frombuffer(bits.to_bytes((size * stride + 7) // 8, "little"), dtype=np.uint8)
+    return np.unpackbits(raw, bitorder="little")[: size * stride].reshape(size, stride)[:, :size]
+
+
+def grow(region: int, stride: int) -> int:
+    """``region`` plus its four-neighbours (unmasked: and it with the free cells)."""
+    return region | (region << 1) | (region >> 1) | (region << stride) | (region >> stride)
+
+
+def split(free: int, own_head: int, other_head: int, stride: int) -> tuple[int, int, bool]:
+    """(cells the own head reaches first, cells the other head reaches first, whether the heads' fills meet).
+
+    ``free`` holds the free cells, the heads are single bits (heads are trail cells, so not in ``free``).
+    Each BFS front grows by one step per round; a cell both fronts reach in the same round is a tie, owned by
+    neither but passed on by both (cells beyond it are at equal distance from both heads too).
+    """
+    own_front, other_front = own_head, other_head
+    own = other = claimed = 0
+    while own_front or other_front:
+        own_next = grow(own_front, stride) & free & ~claimed
+        other_next = grow(other_front, stride) & free & ~claimed
+        tie = own_next & other_next
+        own |= own_next & ~tie
+        other |= other_next & ~tie
+        claimed |= own_next | other_next
+        own_front, other_front = own_next, other_next
+    # The fills meet where a tie was found or one side's cells touch the other's.
+    meet = bool(claimed & ~own & ~other) or bool(grow(own, stride) & other)
+    return own, other, meet
+
+
+def territory_planes(planes: np.ndarray) -> np.ndarray:
+    """Uint8 (2, size, size) of 0/1 from a Tron planes observation: cells the own / other head reaches first."""
+    size = planes.shape[1]
+    stride = size + 1
+    free = to_bitboard((planes[OWN_TRAIL] | planes[OTHER_TRAIL]) == 0)
+    heads = [1 << (stride * row + col) for row, col in
+             (divmod(int(planes[plane].argmax()), size) for plane in (OWN_HEAD, OTHER_HEAD))]
+    own, other, _ = split(free, heads[0], heads[1], stride)
+    return np.stack([from_bitboard(own, size), from_bitboard(other, size)])

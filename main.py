@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("checkpoint", help="a .pt file written by train")
     export.add_argument("--out", required=True, help="where to write the policy file")
     export.add_argument("--half", action="store_true", help="store the weights as float16 (half the size)")
+    export.add_argument("--set", nargs="+", metavar="KEY=VALUE",
+                        help="change config fields in the copy, e.g. search_depth=3")
     export.set_defaults(handler="agents.commands:export")
 
     opponent_model = commands.add_parser(

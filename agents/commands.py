@@ -107,12 +107,30 @@ def export(args: argparse.Namespace) -> int:
 
     data = load_checkpoint(args.checkpoint)
     agent = load_agent(args.checkpoint)  # refuses weights that do not fit, before anything is written
+    if args.set:
+        data["config"] = exported_config(data, args.set)
     path = save_checkpoint(args.out, slim(data, half=args.half))
     load_agent(path)  # the written file loads too
     size_kb = path.stat().st_size / 1024
     print(f"Exported {agent.name} on {agent.env_id} to {path} ({size_kb:.0f} KB)")
     print(json.dumps({"out": str(path), "kb": round(size_kb, 1), "agent": agent.name, "env": agent.env_id}))
     return 0
+
+
+def exported_config(data: dict[str, Any], pairs: list[str]) -> dict[str, Any]:
+    """``export --set``: the checkpoint's config with act-time fields changed (search_depth), checked as train does."""
+    from agents.config import apply_overrides, build_config, config_to_dict
+    from agents.search import check_search
+
+    config = apply_overrides(build_config(agent_module(data["agent"]).CONFIG, data["config"]), pairs)
+    if getattr(config, "search_depth", 0):
+        try:
+            check_search(data["env_id"], data["env_kwargs"].get("obs_mode", "planes"), config.search_depth)
+        except ValueError as error:
+            raise DojoError(str(error)) from None
+        if getattr(config, "opponent_model", False):
+            raise DojoError("search_depth and opponent_model=true do not combine (the search reads the plain board)")
+    return config_to_dict(config)
 
 
 def list_everything(_: argparse.Namespace) -> int:

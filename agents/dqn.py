@@ -35,11 +35,12 @@ from agents.league import League
 from agents.opponent_features import checkpoint_env_wrapper, with_opponent_model
 from agents.replay import ReplayBuffer
 from agents.search import check_search, connect_four_move
+from agents.snake_search import snake_move
 from agents.tron_search import tron_move
 from nets import QHead
 
 # Each game's lookahead, for search_depth > 0 (check_search says which envs have one).
-SEARCHES = {"dojo/ConnectFour-v0": connect_four_move, "dojo/Tron-v0": tron_move}
+SEARCHES = {"dojo/ConnectFour-v0": connect_four_move, "dojo/Tron-v0": tron_move, "dojo/Snake-v0": snake_move}
 
 
 @dataclass
@@ -103,8 +104,8 @@ class DQNConfig:
     pool_size: int = 8
     """Snapshots kept in the self-play pool (oldest dropped first)."""
     search_depth: int = 0
-    """Connect Four: plies, Tron: joint ticks of lookahead over the rules when acting, leaves scored by the network
-    (0: none)."""
+    """Connect Four: plies, Tron: joint ticks, Snake: moves of lookahead over the rules when acting, leaves scored by
+    the network (0: none)."""
     opponent_model: bool = False
     """Two-player games: add an online LSTM's prediction of the opponent's next move to the observation."""
 

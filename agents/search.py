@@ -1,5 +1,6 @@
-"""Lookahead at act time for Connect Four (Tron's is agents/tron_search.py): a full-width negamax over the rules,
-a few plies deep, whose leaves the Q-network scores (a position is worth its best legal Q-value to the side to move).
+"""Lookahead at act time for Connect Four (Tron's is agents/tron_search.py, Snake's agents/snake_search.py): a
+full-width negamax over the rules, a few plies deep, whose leaves the Q-network scores (a position is worth its best
+legal Q-value to the side to move).
 
 Why: a DQN judges positions well but is blind to short tactics (a double threat two moves away); the rules are
 known, so checking every line a few plies deep costs milliseconds and removes those blunders. All leaves go
@@ -15,9 +16,10 @@ import numpy as np
 from envs.connect_four.rules import COLS, COLUMN_BITS, ROWS, has_four
 from envs.opponents import board_from_planes
 
-# The most plies (Connect Four) or joint ticks (Tron, agents/tron_search.py) each game's lookahead may take:
+# The most plies (Connect Four), joint ticks (Tron, agents/tron_search.py) or moves (Snake, agents/snake_search.py)
+# each game's lookahead may take:
 # deeper would take seconds per move.
-SEARCH_ENVS = {"dojo/ConnectFour-v0": 6, "dojo/Tron-v0": 3}
+SEARCH_ENVS = {"dojo/ConnectFour-v0": 6, "dojo/Tron-v0": 3, "dojo/Snake-v0": 4}
 MAX_SEARCH_DEPTH = max(SEARCH_ENVS.values())
 PROVEN = 2.0  # a won or lost line scores beyond any Q-value (rewards are +-1), so a proof beats an estimate
 SOONER = 0.01  # a win found sooner (a loss later) scores higher: the search finishes games, and resists
@@ -34,7 +36,7 @@ def check_search(env_id: str, obs_mode: str, depth: int) -> None:
     if depth < 0 or depth > MAX_SEARCH_DEPTH:
         raise ValueError(f"search_depth must be 0..{MAX_SEARCH_DEPTH}, got {depth}")
     if depth and (env_id not in SEARCH_ENVS or obs_mode != "planes"):
-        raise ValueError(f"search_depth needs Connect Four or Tron with obs_mode=planes (the search reads the "
+        raise ValueError(f"search_depth needs Connect Four, Tron or Snake with obs_mode=planes (the search reads the "
                          f"board); got {env_id} ({obs_mode})")
     if depth > SEARCH_ENVS.get(env_id, MAX_SEARCH_DEPTH):
         raise ValueError(f"search_depth for {env_id} must be 0..{SEARCH_ENVS[env_id]}, got {depth}")

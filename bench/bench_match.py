@@ -3,7 +3,8 @@
 - Connect Four: against random, minimax:2 and minimax:4, ``--games`` per line, half with the agent moving first
   and half second; with the agent's lookahead (its search_depth) and with the network alone.
 - Tron 16x16: against space (and random), half in each seat.
-- Snake 10x10: mean apples over ``--games // 2`` games.  Maze 9x9: share of mazes solved.
+- Snake 10x10: mean apples over ``--games // 2`` games (with its lookahead and the network alone).  Maze 9x9: share
+  of mazes solved.
 
 Deterministic opponents (minimax, space) would replay one game ``--games`` times, so those matches start with
 a few random opening moves for both sides (``opening_moves``), as the strong presets evaluate.
@@ -73,12 +74,11 @@ def main() -> int:
             continue
         agent = load_agent(path)
         start = time.perf_counter()
+        variants = [("network", agent)]
+        depth = getattr(agent.config, "search_depth", 0)
+        if depth:
+            variants = [(f"net+search:{depth}", agent), ("network alone", _without_search(agent))]
         if env_id in MATCHES:
-            variants = [("network+search", agent)]
-            depth = getattr(agent.config, "search_depth", 0)
-            if depth:
-                variants[0] = (f"net+search:{depth}", agent)
-                variants.append(("network alone", _without_search(agent)))
             for opponent, opening in MATCHES[env_id]:
                 for label, player in variants:
                     start = time.perf_counter()
@@ -89,8 +89,10 @@ def main() -> int:
                           f"{line['win_rate_second']:>8.1%}{line['win_rate']:>7.1%}"
                           f"{'' if target is None else format(target, '.0%'):>8}{time.perf_counter() - start:>6.0f}",
                           flush=True)
-        else:
-            outcome = play_episodes(agent.act_batch, env_id, agent.env_kwargs, args.games // 2 if
+            continue
+        for label, player in variants:
+            start = time.perf_counter()
+            outcome = play_episodes(player.act_batch, env_id, agent.env_kwargs, args.games // 2 if
                                     env_id == "dojo/Snake-v0" else args.games, seed=777)
             if env_id == "dojo/Snake-v0":
                 value, what, target = float(outcome.scores.mean()), "mean apples", 20
@@ -98,8 +100,9 @@ def main() -> int:
             else:
                 value, what, target = float(outcome.successes.mean()), "solved", 0.98
                 text = f"{value:.1%} solved"
-            results[env_id] = {what.replace(" ", "_"): value, "games": len(outcome.returns), "target": target}
-            print(f"{env_id:<22}{'-':<14}{'network':<18}{text:>22}{target:>8}{time.perf_counter() - start:>6.0f}",
+            key = env_id if label == variants[0][0] else f"{env_id} ({label})"
+            results[key] = {what.replace(" ", "_"): value, "games": len(outcome.returns), "target": target}
+            print(f"{env_id:<22}{'-':<14}{label:<18}{text:>22}{target:>8}{time.perf_counter() - start:>6.0f}",
                   flush=True)
     print(json.dumps({"bench": "match", "results": results}))
     return 0

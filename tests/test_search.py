@@ -85,7 +85,7 @@ def test_full_columns_and_the_mask_are_respected() -> None:
     ("dojo/ConnectFour-v0", "planes", MAX_SEARCH_DEPTH + 1, "0..6"),
     ("dojo/ConnectFour-v0", "planes", -1, "0..6"),
     ("dojo/ConnectFour-v0", "pixels", 2, "obs_mode=planes"),
-    ("dojo/Snake-v0", "planes", 2, "Connect Four or Tron"),
+    ("dojo/Maze-v0", "planes", 2, "Connect Four, Tron or Snake"),
 ])
 def test_bad_search_settings(env_id: str, mode: str, depth: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):

@@ -157,7 +157,7 @@ def test_the_mask_limits_the_own_moves() -> None:
 
 @pytest.mark.parametrize("env_id, depth, message", [
     ("dojo/Tron-v0", 4, "0..3"),
-    ("dojo/Snake-v0", 1, "Connect Four or Tron"),
+    ("dojo/Snake-v0", 5, "0..4"),
 ])
 def test_bad_tron_search_settings(env_id: str, depth: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):

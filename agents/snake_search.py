@@ -28,9 +28,9 @@ from functools import cache
 import numpy as np
 
 from agents.search import PROVEN, SOONER
+from envs.bitboard import grow, to_bitboard
 from envs.snake.env import APPLE, BODY, FREE, FULL, HEAD, NUM_PLANES
 from envs.snake.rules import COL_STEP, ROW_STEP
-from envs.tron.territory import grow, to_bitboard
 
 GAMMA = 0.99  # the discount the Snake preset trains with: the network's values are on this scale
 TRAPPED = -1.0

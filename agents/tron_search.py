@@ -17,6 +17,7 @@ from functools import cache
 import numpy as np
 
 from agents.search import PROVEN, SOONER
+from envs.bitboard import from_bitboard, to_bitboard
 from envs.tron.rules import (
     ARENA,
     HEADING_DELTAS,
@@ -29,7 +30,7 @@ from envs.tron.rules import (
     PLANE_COUNT,
     turned,
 )
-from envs.tron.territory import TERRITORY_PLANES, from_bitboard, split, territory_planes, to_bitboard
+from envs.tron.territory import TERRITORY_PLANES, split, territory_planes
 
 MAX_TRON_DEPTH = 3  # 9**3 = 729 leaves per move is the most that stays fast enough to play against
 SEPARATED = 1.0  # a won region is worth a certain win's reward, below a proof and above Q-estimates in play

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from envs.bitboard import grow, to_bitboard
 from envs.connect_four.rules import (
     BOARD_MASK,
     CENTRE_COLUMN_MASK,
@@ -29,7 +30,6 @@ from envs.tron.rules import OTHER_HEAD, OTHER_TRAIL, OWN_HEAD, OWN_NECK, OWN_TRA
 from envs.tron.rules import STRAIGHT as TRON_STRAIGHT
 from envs.tron.rules import TURN_LEFT as TRON_LEFT
 from envs.tron.rules import TURN_RIGHT as TRON_RIGHT
-from envs.tron.territory import grow, to_bitboard
 
 Opponent = Callable[[np.ndarray, np.ndarray], int]
 

@@ -197,7 +197,7 @@ def test_watch_shows_frame_and_reconstruction_with_psnr(app, tmp_path):
                              speed="fast")
     screen = WatchScreen(session, ae)
     app.push(screen)
-    assert app.run_until(lambda: screen.autoencoder.images is not None, max_frames=2000)
+    assert app.run_until(lambda: screen.autoencoder.images is not None, max_frames=50_000)
     original, rebuilt = screen.autoencoder.images
     assert original.get_size() == rebuilt.get_size() == (64, 64)
     assert math.isfinite(screen.autoencoder.psnr) and screen.autoencoder.psnr > 0

@@ -120,16 +120,12 @@ def export(args: argparse.Namespace) -> int:
 def exported_config(data: dict[str, Any], pairs: list[str]) -> dict[str, Any]:
     """``export --set``: the checkpoint's config with act-time fields changed (search_depth), checked as train does."""
     from agents.config import apply_overrides, build_config, config_to_dict
-    from agents.search import check_search
+    from agents.search import check_lookahead
 
     config = apply_overrides(build_config(agent_module(data["agent"]).CONFIG, data["config"]), pairs)
-    if getattr(config, "search_depth", 0):
-        try:
-            check_search(data["env_id"], data["env_kwargs"].get("obs_mode", "planes"), config.search_depth)
-        except ValueError as error:
-            raise DojoError(str(error)) from None
-        if getattr(config, "opponent_model", False):
-            raise DojoError("search_depth and opponent_model=true do not combine (the search reads the plain board)")
+    if hasattr(config, "search_depth"):
+        check_lookahead(data["env_id"], data["env_kwargs"].get("obs_mode", "planes"), config.search_depth,
+                        getattr(config, "opponent_model", False))
     return config_to_dict(config)
 
 

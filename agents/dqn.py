@@ -34,12 +34,12 @@ from agents.errors import DojoError
 from agents.league import League
 from agents.opponent_features import checkpoint_env_wrapper, with_opponent_model
 from agents.replay import ReplayBuffer
-from agents.search import check_search, connect_four_move
+from agents.search import check_lookahead, connect_four_move
 from agents.snake_search import snake_move
 from agents.tron_search import tron_move
 from nets import QHead
 
-# Each game's lookahead, for search_depth > 0 (check_search says which envs have one).
+# Each game's lookahead, for search_depth > 0 (agents/search.py SEARCH_ENVS says how deep each may go).
 SEARCHES = {"dojo/ConnectFour-v0": connect_four_move, "dojo/Tron-v0": tron_move, "dojo/Snake-v0": snake_move}
 
 
@@ -199,13 +199,8 @@ class DQNLearner:
         for name in ("train_freq", "gradient_steps", "batch_size", "n_step", "target_update_interval"):
             if getattr(config, name) < 1:
                 raise DojoError(f"{name} must be at least 1, got {getattr(config, name)}")
-        try:
-            check_search(env_id, getattr(self.env.unwrapped, "obs_mode", "vector"), config.search_depth)
-        except ValueError as error:
-            raise DojoError(str(error)) from None
-        if config.search_depth and config.opponent_model:
-            raise DojoError("search_depth and opponent_model=true do not combine (the search reads the plain board): "
-                            "add --set search_depth=0")
+        check_lookahead(env_id, getattr(self.env.unwrapped, "obs_mode", "vector"), config.search_depth,
+                        config.opponent_model)
         torch.manual_seed(seed)
         self.n_actions = int(self.spaces["action"]["n"])
         self.q_net = QNetwork(self.spaces, config).to(device)

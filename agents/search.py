@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from agents.errors import DojoError
 from envs.connect_four.rules import COLS, COLUMN_BITS, ROWS, has_four
 from envs.opponents import board_from_planes
 
 # The most plies (Connect Four), joint ticks (Tron, agents/tron_search.py) or moves (Snake, agents/snake_search.py)
-# each game's lookahead may take:
-# deeper would take seconds per move.
+# each game's lookahead may take: deeper would take seconds per move.
 SEARCH_ENVS = {"dojo/ConnectFour-v0": 6, "dojo/Tron-v0": 3, "dojo/Snake-v0": 4}
 MAX_SEARCH_DEPTH = max(SEARCH_ENVS.values())
 PROVEN = 2.0  # a won or lost line scores beyond any Q-value (rewards are +-1), so a proof beats an estimate
@@ -40,6 +40,17 @@ def check_search(env_id: str, obs_mode: str, depth: int) -> None:
                          f"board); got {env_id} ({obs_mode})")
     if depth > SEARCH_ENVS.get(env_id, MAX_SEARCH_DEPTH):
         raise ValueError(f"search_depth for {env_id} must be 0..{SEARCH_ENVS[env_id]}, got {depth}")
+
+
+def check_lookahead(env_id: str, obs_mode: str, depth: int, opponent_model: bool) -> None:
+    """Every rule for an agent's ``search_depth`` (training and ``export --set`` alike), as one-line DojoErrors."""
+    try:
+        check_search(env_id, obs_mode, depth)
+    except ValueError as error:
+        raise DojoError(str(error)) from None
+    if depth and opponent_model:
+        raise DojoError("search_depth and opponent_model=true do not combine (the search reads the plain board): "
+                        "add --set search_depth=0")
 
 
 def connect_four_move(obs: np.ndarray, action_mask: np.ndarray | None, depth: int, leaf_values: LeafValues) -> int:

@@ -92,7 +92,7 @@ def test_export_sets_search_depth_and_refuses_a_bad_key(tmp_path, capsys) -> Non
     obs = position([(0, 2), (1, 2), (2, 2)], UP, (5, 5), size=10)
     assert agent.act(obs) in {LEFT, RIGHT}
     capsys.readouterr()
-    for bad in (["nonsense=1"], ["search_depth=9"]):
+    for bad in (["nonsense=1"], ["search_depth=9"], ["search_depth=2", "opponent_model=true"]):
         assert main.main(["export", source, "--out", str(tmp_path / "bad.pt"), "--set", *bad]) == 2
         assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert not (tmp_path / "bad.pt").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from agents.search import check_lookahead, connect_four_move
 from agents.snake_search import snake_move
 from agents.tron_search import tron_move
 from nets import QHead
+from nets.autoencoder import FrozenLatentFeatures
 
 # Each game's lookahead, for search_depth > 0 (agents/search.py SEARCH_ENVS says how deep each may go).
 SEARCHES = {"dojo/ConnectFour-v0": connect_four_move, "dojo/Tron-v0": tron_move, "dojo/Snake-v0": snake_move}
@@ -121,6 +123,16 @@ class QNetwork(nn.Module):
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.head(self.encoder(obs))
+
+    @property
+    def frozen_codes(self) -> Callable[[torch.Tensor], torch.Tensor] | None:
+        """Frames -> codes of the frozen ``train-ae`` encoder of ``encoder=ae:PATH`` (else None): the codes never
+        change, so the learner can store codes instead of frames and skip the convs in every update."""
+        return self.encoder.encoder if isinstance(self.encoder, FrozenLatentFeatures) else None
+
+    def from_codes(self, codes: torch.Tensor) -> torch.Tensor:
+        """Q-values from the frozen encoder's codes (only with ``encoder=ae:PATH``)."""
+        return self.head(self.encoder.mlp(codes))
 
 
 def masked(q_values: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
@@ -206,7 +218,10 @@ class DQNLearner:
         self.q_net = QNetwork(self.spaces, config).to(device)
         self.target_net = copy.deepcopy(self.q_net)
         self.optimizer = make_adam(self.q_net.parameters(), config.learning_rate, device)
-        sample = preprocess(self.env.observation_space.sample(), self.spaces["observation"])
+        # With a frozen AE encoder, replay rows hold its codes (32 floats) instead of frames (12 KB): each frame
+        # is encoded once, when seen, and updates run only the MLP and head (measured: see bench_ae).
+        self.caches_codes = self.q_net.frozen_codes is not None
+        sample = self._stored(preprocess(self.env.observation_space.sample(), self.spaces["observation"]))
         obs_dtype = torch.uint8 if sample.dtype == np.uint8 else torch.float32
         _, probe_info = self.env.reset(seed=seed)
         self.buffer = ReplayBuffer(config.buffer_size, sample.shape, obs_dtype, self.n_actions, device,
@@ -258,11 +273,26 @@ class DQNLearner:
         league = self.league.stats() if self.league is not None else {}
         return {"epsilon": self.epsilon, "loss": self.last_loss, **league}
 
+    @torch.inference_mode()
+    def _stored(self, obs: np.ndarray) -> np.ndarray:
+        """What replay keeps of an observation: the observation, or its frozen code when ``caches_codes``."""
+        if not self.caches_codes:
+            return obs
+        frame = torch.as_tensor(obs, device=self.device).unsqueeze(0)
+        return self.q_net.frozen_codes(frame)[0].cpu().numpy()
+
+    def _q(self, net: QNetwork, stored: torch.Tensor) -> torch.Tensor:
+        return net.from_codes(stored) if self.caches_codes else net(stored)
+
     def _choose_action(self, obs: np.ndarray, mask: np.ndarray | None) -> int:
         if self.rng.random() < self.epsilon:
             if mask is not None:
                 return int(self.rng.choice(np.flatnonzero(mask)))
             return int(self.rng.integers(self.n_actions))
+        if self.caches_codes:
+            with torch.inference_mode():
+                codes = torch.as_tensor(obs, device=self.device).unsqueeze(0)
+                return int(masked(self.q_net.from_codes(codes), mask_tensor(mask, self.device)).argmax())
         return self.policy.act(obs, mask)
 
     def advance(self) -> list[dict[str, float]]:
@@ -273,12 +303,14 @@ class DQNLearner:
             if self.league is not None:
                 self.env.unwrapped.opponent_spec = self.league.pick()
             raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
-            self._obs, self._mask = preprocess(raw, self.spaces["observation"]), action_mask_of(info)
+            self._obs = self._stored(preprocess(raw, self.spaces["observation"]))
+            self._mask = action_mask_of(info)
         while True:
             action = self._choose_action(self._obs, self._mask)
             self._episode_actions.append(action)
             raw_next, reward, terminated, truncated, info = self.env.step(action)
-            next_obs, next_mask = preprocess(raw_next, self.spaces["observation"]), action_mask_of(info)
+            next_obs = self._stored(preprocess(raw_next, self.spaces["observation"]))
+            next_mask = action_mask_of(info)
             self.steps += 1
             self._episode_return += float(reward)
             self._episode_length += 1
@@ -322,16 +354,16 @@ class DQNLearner:
             batch = self.buffer.sample(config.batch_size, self.rng)
             next_mask = batch.get("next_mask")
             with torch.no_grad():
-                target_q = self.target_net(batch["next_obs"])
+                target_q = self._q(self.target_net, batch["next_obs"])
                 if config.double:
                     # Kept out of the graph: backward then runs over batch_size rows, not twice that.
-                    q_next_online = self.q_net(batch["next_obs"])
+                    q_next_online = self._q(self.q_net, batch["next_obs"])
                     next_action = masked(q_next_online, next_mask).argmax(dim=1, keepdim=True)
                     next_value = target_q.gather(1, next_action).squeeze(1)
                 else:
                     next_value = masked(target_q, next_mask).max(dim=1).values
                 target = batch["reward"] + batch["discount"] * (1.0 - batch["terminated"]) * next_value
-            q_taken = self.q_net(batch["obs"]).gather(1, batch["action"].unsqueeze(1)).squeeze(1)
+            q_taken = self._q(self.q_net, batch["obs"]).gather(1, batch["action"].unsqueeze(1)).squeeze(1)
             loss = F.smooth_l1_loss(q_taken, target)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -377,7 +409,10 @@ class DQNLearner:
             self.rng = restore_generator(state["rng"]["numpy"])
             torch.set_rng_state(state["rng"]["torch"])
         if "replay" in state:
-            self.buffer.load_state_dict(state["replay"])
+            try:
+                self.buffer.load_state_dict(state["replay"])
+            except ValueError as error:
+                raise DojoError(f"cannot resume this run's replay: {error}") from None
         self.last_loss = float(state.get("last_loss", float("nan")))
         if self.league is not None and "league" in state:
             self.league.load_state_dict(state["league"])
@@ -399,7 +434,7 @@ class DQNLearner:
             raw, _, terminated, truncated, info = self.env.step(int(action))
             if terminated or truncated:
                 raise DojoError("the checkpoint's episode does not replay on this env (was the env changed?)")
-        self._obs, self._mask = preprocess(raw, self.spaces["observation"]), action_mask_of(info)
+        self._obs, self._mask = self._stored(preprocess(raw, self.spaces["observation"])), action_mask_of(info)
         self._episode_actions = [int(a) for a in episode["actions"]]
         self._episode_return, self._episode_length = float(episode["return"]), int(episode["length"])
         self._pending.extend((o.numpy(), int(a), float(r)) for o, a, r in episode["pending"])

@@ -82,6 +82,10 @@ class ReplayBuffer:
         if size > self.capacity:
             raise ValueError(f"saved replay buffer holds {size} rows, more than buffer_size {self.capacity}")
         for name, tensor in self.fields.items():
+            if name in state["fields"] and state["fields"][name].shape[1:] != tensor.shape[1:]:
+                raise ValueError(f"saved replay rows of {name} have shape {tuple(state['fields'][name].shape[1:])}, "
+                                 f"this learner stores {tuple(tensor.shape[1:])} (saved by an older version?)")
+        for name, tensor in self.fields.items():
             if name in state["fields"]:
                 tensor[:size] = state["fields"][name].to(self.device)
         self.size = size

@@ -2,12 +2,14 @@
 Snake pixels through the frozen AE latent against DQN on Snake's grid planes with the same step budget.
 
 - PSNR / MSE on held-out 64x64 frames of Snake (dojo/Snake-v0) and CartPole, latent 32 (target >= 28 dB).
-- With ``--dqn-steps N``: mean apples over 100 greedy games for both DQNs (the issue's target: the AE agent
-  reaches >= 70% of the grid agent's score).
+- With ``--dqn-steps N``: mean apples over 100 greedy games for both DQNs, per seed of ``--seeds`` and averaged
+  (the issue's target: the AE agent reaches >= 70% of the grid agent's score). ``--ae PATH`` uses a Snake
+  autoencoder trained before instead of training one.
 
 Prints a table and a final JSON line.
 
-    python bench/bench_ae.py [--envs dojo/Snake-v0 CartPole-v1] [--dqn-steps 0] [--device cpu]
+    python bench/bench_ae.py [--envs dojo/Snake-v0 CartPole-v1] [--dqn-steps 0] [--seeds 0] [--ae PATH]
+                             [--device cpu]
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ def train_ae(env_id: str, device: str, run_dir: Path, seed: int) -> dict:
     return json.loads(output.getvalue().strip().splitlines()[-1])
 
 
-def snake_score(env_kwargs: dict, overrides: list[str], steps: int, device: str, run_dir: Path) -> tuple[float, float]:
+def snake_score(env_kwargs: dict, overrides: list[str], steps: int, device: str, run_dir: Path,
+                seed: int) -> tuple[float, float]:
     """Mean apples of the best checkpoint over 100 greedy games, and the training seconds."""
     start = time.perf_counter()
-    trainer = Trainer("dqn", SNAKE, steps=steps, seed=0, device=device, run_dir=run_dir, overrides=overrides,
+    trainer = Trainer("dqn", SNAKE, steps=steps, seed=seed, device=device, run_dir=run_dir, overrides=overrides,
                       env_kwargs=env_kwargs, eval_every=max(1, steps // 5))
     trainer.run(progress=False)
     seconds = time.perf_counter() - start
@@ -58,12 +61,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--envs", nargs="+", default=[SNAKE, "CartPole-v1"], help="envs to train an AE on")
     parser.add_argument("--dqn-steps", type=int, default=0, help="DQN comparison budget on Snake (0: skip)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="DQN training seeds (default 0)")
+    parser.add_argument("--ae", metavar="PATH", help="a Snake train-ae checkpoint to use instead of training one")
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the autoencoders' training")
     args = parser.parse_args()
+    if args.ae:
+        args.envs = [env_id for env_id in args.envs if env_id != SNAKE]
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="dojo-ae-") as workdir:
-        print(f"{'env':<16}{'latent':>7}{'ratio':>7}{'frames':>8}{'MSE':>11}{'PSNR dB':>9}{'seconds':>9}")
+        if args.envs:
+            print(f"{'env':<16}{'latent':>7}{'ratio':>7}{'frames':>8}{'MSE':>11}{'PSNR dB':>9}{'seconds':>9}")
         for env_id in args.envs:
             result = train_ae(env_id, args.device, Path(workdir) / env_id.replace("/", "-"), args.seed)
             results[env_id] = {key: result[key] for key in ("psnr_db", "mse", "compression_ratio", "latent", "frames",
@@ -73,20 +81,32 @@ def main() -> int:
             if env_id == SNAKE:
                 results[env_id]["checkpoint_dir"] = str(Path(workdir) / env_id.replace("/", "-"))
         if args.dqn_steps > 0:
-            if SNAKE not in results:
-                raise SystemExit("the DQN comparison needs the Snake autoencoder: keep dojo/Snake-v0 in --envs")
-            ae_path = Path(results[SNAKE].pop("checkpoint_dir")) / "ae.pt"
+            if args.ae:
+                ae_path = Path(args.ae)
+            elif SNAKE in results:
+                ae_path = Path(results[SNAKE].pop("checkpoint_dir")) / "ae.pt"
+            else:
+                raise SystemExit("the DQN comparison needs a Snake autoencoder: keep dojo/Snake-v0 in --envs or "
+                                 "give --ae PATH")
             small = [f"epsilon_decay_steps={max(1, args.dqn_steps // 2)}"]
-            grid, grid_s = snake_score({}, small, args.dqn_steps, args.device, Path(workdir) / "dqn-grid")
-            latent, latent_s = snake_score({"obs_mode": "pixels"}, [*small, f"encoder=ae:{ae_path}"], args.dqn_steps,
-                                           args.device, Path(workdir) / "dqn-ae")
-            ratio = latent / grid if grid > 0 else float("nan")
-            results["dqn_snake"] = {"steps": args.dqn_steps, "grid_mean_apples": grid, "grid_train_s": round(grid_s, 1),
-                                    "ae_mean_apples": latent, "ae_train_s": round(latent_s, 1),
-                                    "ae_over_grid": round(ratio, 3)}
-            print(f"\nDQN on Snake, {args.dqn_steps:,} steps, mean apples over 100 games:")
-            print(f"  grid planes        {grid:8.2f}   ({grid_s:.0f} s)")
-            print(f"  pixels -> AE (32)  {latent:8.2f}   ({latent_s:.0f} s)   {ratio:.0%} of the grid score")
+            print(f"\nDQN on Snake, {args.dqn_steps:,} steps, mean apples over 100 games (AE: {ae_path}):")
+            print(f"{'seed':>6}{'grid planes':>13}{'s':>6}{'pixels -> AE':>14}{'s':>6}{'AE / grid':>11}")
+            rows = []
+            for seed in args.seeds:
+                grid, grid_s = snake_score({}, small, args.dqn_steps, args.device,
+                                           Path(workdir) / f"dqn-grid-{seed}", seed)
+                latent, latent_s = snake_score({"obs_mode": "pixels"}, [*small, f"encoder=ae:{ae_path}"],
+                                               args.dqn_steps, args.device, Path(workdir) / f"dqn-ae-{seed}", seed)
+                rows.append({"seed": seed, "grid_mean_apples": grid, "grid_train_s": round(grid_s, 1),
+                             "ae_mean_apples": latent, "ae_train_s": round(latent_s, 1)})
+                ratio = latent / grid if grid > 0 else float("nan")
+                print(f"{seed:>6}{grid:>13.2f}{grid_s:>6.0f}{latent:>14.2f}{latent_s:>6.0f}{ratio:>11.0%}", flush=True)
+            grid_mean = sum(row["grid_mean_apples"] for row in rows) / len(rows)
+            ae_mean = sum(row["ae_mean_apples"] for row in rows) / len(rows)
+            ratio = ae_mean / grid_mean if grid_mean > 0 else float("nan")
+            print(f"{'mean':>6}{grid_mean:>13.2f}{'':>6}{ae_mean:>14.2f}{'':>6}{ratio:>11.0%}")
+            results["dqn_snake"] = {"steps": args.dqn_steps, "seeds": rows, "grid_mean_apples": grid_mean,
+                                    "ae_mean_apples": ae_mean, "ae_over_grid": round(ratio, 3)}
         results.get(SNAKE, {}).pop("checkpoint_dir", None)
     print(json.dumps(results))
     return 0

@@ -38,6 +38,8 @@ class AutoencoderConfig:
     """Frames collected (training plus held-out)."""
     test_fraction: float = 0.1
     """Share of the collected frames held out to measure the reconstruction error."""
+    foreground_weight: float = 0.0
+    """Extra loss weight on pixels that differ from the frames' median (the small moving objects: apple, head)."""
     agent_fraction: float = 0.5
     """Share of the frames played by the --checkpoint agent (when one is given; the rest is random play)."""
     torch_threads: int = 2

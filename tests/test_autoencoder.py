@@ -2,15 +2,22 @@
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 
 import main
 from agents import load_agent
-from agents.autoencoder import autoencoder_payload, collect_frames, load_autoencoder, split_frames
+from agents.autoencoder import (
+    autoencoder_payload,
+    collect_frames,
+    load_autoencoder,
+    split_frames,
+    train_autoencoder,
+)
 from agents.checkpoint import save_checkpoint
-from agents.common import build_encoder
+from agents.common import build_encoder, episode_seed
 from agents.config import build_config
 from agents.dqn import DQNConfig, DQNLearner, QNetwork
 from agents.errors import DojoError
@@ -67,6 +74,23 @@ def test_reconstruction_loss_falls_on_a_small_batch():
     assert np.mean(losses[-10:]) < 0.85 * np.mean(losses[90:100])
 
 
+def test_foreground_weight_reconstructs_small_objects_better():
+    """One bright 2x2 'apple' on a dark 16x16 frame: plain MSE can blur it away, the weighted loss keeps it."""
+    rng = np.random.default_rng(0)
+    frames = np.full((64, 1, 16, 16), 20, dtype=np.uint8)
+    for frame, (row, col) in zip(frames, rng.integers(0, 15, (64, 2))):
+        frame[0, row : row + 2, col : col + 2] = 250
+    apple = frames > 100
+    errors = {}
+    for weight in (0.0, 20.0):
+        config = AutoencoderConfig(latent=8, channels=(8, 16), steps=150, batch_size=16, foreground_weight=weight)
+        model, _ = train_autoencoder(frames, config, torch.device("cpu"), seed=0, progress=False)
+        with torch.no_grad():
+            recon = model(torch.as_tensor(frames))[0].numpy()
+        errors[weight] = float(((recon - frames / 255.0)[apple] ** 2).mean())
+    assert errors[20.0] < 0.7 * errors[0.0]
+
+
 def test_frames_are_64x64_rgb_for_grid_games_and_classic_control():
     snake = collect_frames("dojo/Snake-v0", {}, 10, seed=1, progress=False)
     cartpole = collect_frames("CartPole-v1", {}, 10, seed=1, progress=False)
@@ -121,6 +145,41 @@ def test_dqn_with_frozen_encoder_trains_and_reloads_without_the_ae_file(ae_file,
     with torch.no_grad():
         expected = learner.q_net(torch.as_tensor(obs))
         assert torch.equal(agent.net(torch.as_tensor(obs)), expected)
+
+
+def test_dqn_with_frozen_encoder_replays_codes_not_frames(ae_file):
+    config = build_config(DQNConfig, {"encoder": f"ae:{ae_file}", "learning_starts": 20, "batch_size": 8,
+                                      "buffer_size": 200, "hidden": (16,), "train_freq": 2})
+    learner = DQNLearner("dojo/Snake-v0", SNAKE_PIXELS, config, torch.device("cpu"), seed=0)
+    while learner.updates < 5:
+        learner.advance()
+    codes_of = learner.q_net.frozen_codes
+    assert learner.buffer.fields["obs"].shape[1:] == (TINY_AE.latent,)
+    assert learner.buffer.fields["obs"].dtype == torch.float32
+    # The rows hold exactly the codes of the frames the env produced: replay the same seeded episode.
+    env = gym.make("dojo/Snake-v0", **SNAKE_PIXELS)
+    frame, _ = env.reset(seed=episode_seed(0, 0))
+    with torch.no_grad():
+        code = codes_of(torch.as_tensor(frame).unsqueeze(0))[0]
+        assert torch.allclose(learner.buffer.fields["obs"][0], code, atol=1e-6)
+        # Acting from a code and from the frame give the same values.
+        frames = torch.as_tensor(np.random.default_rng(1).integers(0, 256, (4, 3, 64, 64), dtype=np.uint8))
+        learner.q_net.eval()
+        assert torch.allclose(learner.q_net.from_codes(codes_of(frames)), learner.q_net(frames), atol=1e-6)
+    env.close()
+
+
+def test_resuming_a_replay_of_frames_into_a_code_cache_is_a_clear_error(ae_file):
+    config = build_config(DQNConfig, {"encoder": f"ae:{ae_file}", "learning_starts": 20, "batch_size": 8,
+                                      "buffer_size": 200, "hidden": (16,)})
+    learner = DQNLearner("dojo/Snake-v0", SNAKE_PIXELS, config, torch.device("cpu"), seed=0)
+    learner.advance()
+    state = learner.state_dict(include_replay=True)
+    rows = state["replay"]["size"]
+    # What a run from before the code cache saved: whole frames in its replay rows.
+    state["replay"]["fields"]["obs"] = torch.zeros((rows, 3, 64, 64), dtype=torch.uint8)
+    with pytest.raises(DojoError, match=r"replay rows of obs have shape \(3, 64, 64\).*stores \(8,\)"):
+        learner.load_state_dict(state)
 
 
 def test_build_encoder_accepts_ae_kind(ae_file):

@@ -161,7 +161,8 @@ def train_autoencoder(train: np.ndarray, config: AutoencoderConfig, device: torc
     frames = torch.as_tensor(train)  # stays on the CPU: only each batch goes to the device
     # Plain MSE is dominated by the static background: a blurry apple costs a few pixels' error out of 12k, yet it
     # is what an agent most needs to see. Pixels away from the median frame weigh more when foreground_weight > 0.
-    background = frames[: MEDIAN_FRAMES].float().median(dim=0).values.to(device) / 255.0
+    weighted = config.foreground_weight > 0
+    background = frames[:MEDIAN_FRAMES].float().median(dim=0).values.to(device) / 255.0 if weighted else None
     generator = torch.Generator().manual_seed(seed)
     batch_size = min(config.batch_size, len(train))
     loss_value = float("nan")
@@ -171,8 +172,11 @@ def train_autoencoder(train: np.ndarray, config: AutoencoderConfig, device: torc
             batch = frames[torch.randint(len(frames), (batch_size,), generator=generator)].to(device)
             recon, _ = model(batch)
             target = batch.float() / 255.0
-            weight = 1.0 + config.foreground_weight * (target - background).abs().amax(dim=1, keepdim=True)
-            loss = (weight * (recon - target) ** 2).mean() / weight.mean()
+            if weighted:
+                weight = 1.0 + config.foreground_weight * (target - background).abs().amax(dim=1, keepdim=True)
+                loss = (weight * (recon - target) ** 2).mean() / weight.mean()
+            else:
+                loss = torch.nn.functional.mse_loss(recon, target)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -267,6 +271,8 @@ def ae_config_from_args(args: argparse.Namespace) -> AutoencoderConfig:
         raise DojoError(f"frames must be at least 2 (one to train on, one to hold out), got {config.frames}")
     if not 0.0 < config.test_fraction < 1.0:
         raise DojoError(f"test_fraction must be between 0 and 1, got {config.test_fraction}")
+    if config.foreground_weight < 0:
+        raise DojoError(f"foreground_weight must be 0 or more, got {config.foreground_weight}")
     if not 0.0 <= config.agent_fraction <= 1.0:
         raise DojoError(f"agent_fraction must be between 0 and 1, got {config.agent_fraction}")
     if not config.channels or min(config.channels) < 1:

@@ -230,6 +230,7 @@ def error_line(capsys):
         (["--frames", "1"], "frames must be at least 2"),
         (["--steps", "0"], "steps must be at least 1"),
         (["--set", "test_fraction=1.5"], "test_fraction must be between 0 and 1"),
+        (["--set", "foreground_weight=-1"], "foreground_weight must be 0 or more"),
         (["--set", "warp=9"], "unknown config key 'warp'"),
         (["--checkpoint", "missing.pt"], "does not exist"),
     ],

@@ -221,7 +221,7 @@ class DQNLearner:
         # With a frozen AE encoder, replay rows hold its codes (32 floats) instead of frames (12 KB): each frame
         # is encoded once, when seen, and updates run only the MLP and head (measured: see bench_ae).
         self.caches_codes = self.q_net.frozen_codes is not None
-        sample = self._stored(preprocess(self.env.observation_space.sample(), self.spaces["observation"]))
+        sample = self._stored(self.env.observation_space.sample())
         obs_dtype = torch.uint8 if sample.dtype == np.uint8 else torch.float32
         _, probe_info = self.env.reset(seed=seed)
         self.buffer = ReplayBuffer(config.buffer_size, sample.shape, obs_dtype, self.n_actions, device,
@@ -274,8 +274,10 @@ class DQNLearner:
         return {"epsilon": self.epsilon, "loss": self.last_loss, **league}
 
     @torch.inference_mode()
-    def _stored(self, obs: np.ndarray) -> np.ndarray:
-        """What replay keeps of an observation: the observation, or its frozen code when ``caches_codes``."""
+    def _stored(self, raw: Any) -> np.ndarray:
+        """What replay keeps of an env observation: the preprocessed observation, or its frozen code when
+        ``caches_codes``."""
+        obs = preprocess(raw, self.spaces["observation"])
         if not self.caches_codes:
             return obs
         frame = torch.as_tensor(obs, device=self.device).unsqueeze(0)
@@ -303,14 +305,12 @@ class DQNLearner:
             if self.league is not None:
                 self.env.unwrapped.opponent_spec = self.league.pick()
             raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
-            self._obs = self._stored(preprocess(raw, self.spaces["observation"]))
-            self._mask = action_mask_of(info)
+            self._obs, self._mask = self._stored(raw), action_mask_of(info)
         while True:
             action = self._choose_action(self._obs, self._mask)
             self._episode_actions.append(action)
             raw_next, reward, terminated, truncated, info = self.env.step(action)
-            next_obs = self._stored(preprocess(raw_next, self.spaces["observation"]))
-            next_mask = action_mask_of(info)
+            next_obs, next_mask = self._stored(raw_next), action_mask_of(info)
             self.steps += 1
             self._episode_return += float(reward)
             self._episode_length += 1
@@ -434,7 +434,7 @@ class DQNLearner:
             raw, _, terminated, truncated, info = self.env.step(int(action))
             if terminated or truncated:
                 raise DojoError("the checkpoint's episode does not replay on this env (was the env changed?)")
-        self._obs, self._mask = self._stored(preprocess(raw, self.spaces["observation"])), action_mask_of(info)
+        self._obs, self._mask = self._stored(raw), action_mask_of(info)
         self._episode_actions = [int(a) for a in episode["actions"]]
         self._episode_return, self._episode_length = float(episode["return"]), int(episode["length"])
         self._pending.extend((o.numpy(), int(a), float(r)) for o, a, r in episode["pending"])

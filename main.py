@@ -72,8 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     train_ae.add_argument("--run-dir", help="where ae.pt and the picture go (default runs/<env>-ae-<time>)")
     train_ae.add_argument("--checkpoint", metavar="AGENT_PT", help="an agent checkpoint that plays part of the frames")
     train_ae.add_argument("--set", nargs="+", metavar="KEY=VALUE",
-                          help="other AutoencoderConfig fields: channels, learning_rate, batch_size, "
-                               "foreground_weight, test_fraction, agent_fraction, torch_threads")
+                          help="other AutoencoderConfig fields: channels, bottleneck (dense or keypoints), "
+                               "learning_rate, batch_size, foreground_weight, test_fraction, agent_fraction, "
+                               "torch_threads")
     train_ae.add_argument("--quiet", action="store_true", help="no progress bars")
     train_ae.set_defaults(handler="agents.autoencoder:train_ae")
 

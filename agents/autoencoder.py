@@ -24,7 +24,7 @@ from agents.common import action_mask_of, make_env, new_run_dir, obs_shape, pick
 from agents.config import apply_overrides, build_config, config_to_dict
 from agents.errors import DojoError
 from envs.common import downscale
-from nets.autoencoder import AutoencoderConfig, ConvAutoencoder, ConvEncoder, FrozenLatentFeatures
+from nets.autoencoder import BOTTLENECKS, AutoencoderConfig, ConvAutoencoder, ConvEncoder, FrozenLatentFeatures
 
 AGENT_NAME = "autoencoder"
 FRAME_SIZE = 64
@@ -155,7 +155,7 @@ def train_autoencoder(train: np.ndarray, config: AutoencoderConfig, device: torc
     from tqdm import tqdm
 
     torch.manual_seed(seed)
-    model = ConvAutoencoder(train.shape[1:], config.channels, config.latent).to(device)
+    model = ConvAutoencoder(train.shape[1:], config.channels, config.latent, config.bottleneck).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 - 0.9 * step / config.steps)
     frames = torch.as_tensor(train)  # stays on the CPU: only each batch goes to the device
@@ -224,7 +224,8 @@ def load_autoencoder(path: str | os.PathLike) -> tuple[ConvAutoencoder, dict[str
         raise DojoError(f"{path} is a {data['agent']} checkpoint, not an autoencoder one (make one with train-ae)")
     config = build_config(AutoencoderConfig, data["config"])
     try:
-        model = ConvAutoencoder(obs_shape(data["spaces"]["observation"]), config.channels, config.latent)
+        model = ConvAutoencoder(obs_shape(data["spaces"]["observation"]), config.channels, config.latent,
+                                config.bottleneck)
         model.load_state_dict(data["model"])
     except (RuntimeError, KeyError, TypeError, ValueError) as error:
         first = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
@@ -252,9 +253,12 @@ def frozen_encoder(spaces: dict[str, Any], path: str, hidden: tuple[int, ...],
                             f"this env gives {tuple(wanted)} (train one on this env, e.g. with obs_mode=pixels)")
         config = build_config(AutoencoderConfig, data["config"])
         record = {"source": path, "input_shape": list(model.input_shape), "channels": list(config.channels),
-                  "latent": config.latent, "encoder": model.encoder.state_dict()}
+                  "latent": config.latent, "bottleneck": config.bottleneck,
+                  "encoder": model.encoder.state_dict()}
         spaces["autoencoder"] = record
-    encoder = ConvEncoder(record["input_shape"], record["channels"], int(record["latent"]))
+    # Agents saved before the keypoints bottleneck existed have no "bottleneck" entry: theirs is dense.
+    encoder = ConvEncoder(record["input_shape"], record["channels"], int(record["latent"]),
+                          record.get("bottleneck", "dense"))
     encoder.load_state_dict(record["encoder"])
     return FrozenLatentFeatures(encoder, hidden, activation)
 
@@ -275,6 +279,10 @@ def ae_config_from_args(args: argparse.Namespace) -> AutoencoderConfig:
         raise DojoError(f"foreground_weight must be 0 or more, got {config.foreground_weight}")
     if not 0.0 <= config.agent_fraction <= 1.0:
         raise DojoError(f"agent_fraction must be between 0 and 1, got {config.agent_fraction}")
+    if config.bottleneck not in BOTTLENECKS:
+        raise DojoError(f"unknown bottleneck {config.bottleneck!r}; choose one of {', '.join(BOTTLENECKS)}")
+    if config.bottleneck == "keypoints" and config.latent % 2:
+        raise DojoError(f"bottleneck=keypoints needs an even --latent (an x and a y per point), got {config.latent}")
     if not config.channels or min(config.channels) < 1:
         raise DojoError(f"channels must be positive numbers, got {list(config.channels)}")
     return config

@@ -1,5 +1,12 @@
 """A convolutional autoencoder for (C, H, W) images: strided convs -> a small latent vector -> transposed convs.
 
+Two bottlenecks turn the last conv features into the latent:
+* ``dense``: a linear layer over the flattened features (the best reconstructions per float);
+* ``keypoints``: a spatial softmax (Finn et al. 2016, "Deep spatial autoencoders for visuomotor learning"): each of
+  latent/2 feature maps becomes the expected (x, y) of its activation, so the code says WHERE things are, as
+  coordinates in [-1, 1]. A small object (Snake's apple) gets a map of its own instead of a sliver of a dense code,
+  and a Q-network reads positions off it directly. The maps stay at least 16x16 for the coordinates' precision.
+
 Every layer size is derived from the input shape by a dummy forward pass, and the decoder mirrors the sizes the
 encoder saw, so odd sizes (a 10x10 board, a 63x47 image) reconstruct at exactly the input's shape.
 Batch norm after each hidden conv: measured on Snake frames, it is what gets the small moving objects (snake,
@@ -18,6 +25,8 @@ from nets.encoders import MLPEncoder
 
 # A stride-2 layer halves the image; below this size there is too little left to halve, so the layer keeps it.
 MIN_SIZE_TO_HALVE = 4
+KEYPOINT_MAP_SIZE = 16  # the keypoint bottleneck's maps stay at least this big: a 64x64 frame's 10x10 cells stay apart
+BOTTLENECKS = ("dense", "keypoints")
 
 
 @dataclass
@@ -38,6 +47,8 @@ class AutoencoderConfig:
     """Frames collected (training plus held-out)."""
     test_fraction: float = 0.1
     """Share of the collected frames held out to measure the reconstruction error."""
+    bottleneck: str = "dense"
+    """dense (a linear layer: best reconstructions) or keypoints (latent/2 spatial-softmax (x, y) points: positions)."""
     foreground_weight: float = 0.0
     """Extra loss weight on pixels that differ from the frames' median (the small moving objects: apple, head)."""
     agent_fraction: float = 0.5
@@ -49,7 +60,8 @@ class AutoencoderConfig:
 class ConvEncoder(nn.Module):
     """uint8 or float (N, C, H, W) images -> (N, latent) codes; uint8 inputs are scaled into [0, 1]."""
 
-    def __init__(self, input_shape: Sequence[int], channels: Sequence[int], latent: int) -> None:
+    def __init__(self, input_shape: Sequence[int], channels: Sequence[int], latent: int,
+                 bottleneck: str = "dense") -> None:
         super().__init__()
         if len(input_shape) != 3:
             raise ValueError(f"the autoencoder needs a (C, H, W) input shape, got {tuple(input_shape)}")
@@ -57,11 +69,17 @@ class ConvEncoder(nn.Module):
             raise ValueError(f"latent must be at least 1, got {latent}")
         if not channels:
             raise ValueError("the autoencoder needs at least one conv layer (channels is empty)")
+        if bottleneck not in BOTTLENECKS:
+            raise ValueError(f"unknown bottleneck {bottleneck!r}; choose one of {BOTTLENECKS}")
+        if bottleneck == "keypoints" and latent % 2:
+            raise ValueError(f"the keypoints bottleneck needs an even latent (an x and a y per point), got {latent}")
+        self.bottleneck = bottleneck
+        smallest_to_halve = MIN_SIZE_TO_HALVE if bottleneck == "dense" else 2 * KEYPOINT_MAP_SIZE
         in_channels, height, width = (int(d) for d in input_shape)
         layers: list[nn.Module] = []
         self.strides: list[int] = []
         for out_channels in channels:
-            if min(height, width) >= MIN_SIZE_TO_HALVE:
+            if min(height, width) >= smallest_to_halve:
                 layers.append(nn.Conv2d(in_channels, int(out_channels), kernel_size=4, stride=2, padding=1))
                 height, width = height // 2, width // 2
                 self.strides.append(2)
@@ -75,12 +93,36 @@ class ConvEncoder(nn.Module):
         with torch.no_grad():
             self.feature_shape = tuple(self.conv(torch.zeros(1, *self.input_shape)).shape[1:])
         flat = self.feature_shape[0] * self.feature_shape[1] * self.feature_shape[2]
-        self.fc = nn.Linear(flat, int(latent))
         self.output_dim = int(latent)
+        if bottleneck == "dense":
+            self.fc: nn.Module = nn.Linear(flat, int(latent))
+        else:
+            self.fc = SpatialSoftmax(self.feature_shape, int(latent) // 2)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         x = images.float() / 255.0 if images.dtype == torch.uint8 else images.float()
-        return self.fc(self.conv(x).flatten(1))
+        features = self.conv(x)
+        return self.fc(features.flatten(1)) if self.bottleneck == "dense" else self.fc(features)
+
+
+class SpatialSoftmax(nn.Module):
+    """(N, C, H, W) features -> (N, 2 * points): a 1x1 conv to ``points`` maps, each map's softmax over the pixels,
+    and the expected (x, y) under it (all x first, then all y), in [-1, 1] from left/top to right/bottom."""
+
+    def __init__(self, feature_shape: Sequence[int], points: int) -> None:
+        super().__init__()
+        channels, height, width = (int(d) for d in feature_shape)
+        self.maps = nn.Conv2d(channels, points, kernel_size=1)
+        # Learned sharpness: a soft spread early in training, then peaks that sit on one object.
+        self.log_temperature = nn.Parameter(torch.zeros(1))
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width), indexing="ij")
+        self.register_buffer("xs", xs.reshape(-1), persistent=False)
+        self.register_buffer("ys", ys.reshape(-1), persistent=False)
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        logits = self.maps(features).flatten(2) / self.log_temperature.exp()  # (N, points, H * W)
+        weights = torch.softmax(logits, dim=-1)
+        return torch.cat([weights @ self.xs, weights @ self.ys], dim=1)
 
 
 class ConvDecoder(nn.Module):
@@ -119,9 +161,9 @@ class ConvAutoencoder(nn.Module):
     """Encoder and decoder; ``forward(x)`` returns ``(reconstruction, code)``."""
 
     def __init__(self, input_shape: Sequence[int], channels: Sequence[int] = (16, 32, 64, 64),
-                 latent: int = 32) -> None:
+                 latent: int = 32, bottleneck: str = "dense") -> None:
         super().__init__()
-        self.encoder = ConvEncoder(input_shape, channels, latent)
+        self.encoder = ConvEncoder(input_shape, channels, latent, bottleneck)
         self.decoder = ConvDecoder(self.encoder, channels)
         self.input_shape = self.encoder.input_shape
         self.latent = int(latent)

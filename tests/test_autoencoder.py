@@ -55,6 +55,41 @@ def test_shapes(shape):
     assert float(recon.detach().min()) >= 0.0 and float(recon.detach().max()) <= 1.0
 
 
+@pytest.mark.parametrize("shape", [(3, 64, 64), (3, 63, 47), (4, 10, 10)])
+def test_keypoint_shapes_and_coordinates(shape):
+    model = ConvAutoencoder(shape, (8, 16), latent=6, bottleneck="keypoints")
+    images = torch.randint(0, 256, (2, *shape), dtype=torch.uint8)
+    recon, code = model(images)
+    assert recon.shape == (2, *shape) and code.shape == (2, 6)
+    assert float(code.detach().abs().max()) <= 1.0  # expected coordinates inside the picture
+    # The maps are not halved below 16 pixels, so nearby cells keep apart.
+    assert min(model.encoder.feature_shape[1:]) >= min(16, *shape[1:])
+
+
+def test_keypoints_say_where_a_single_bright_dot_is():
+    """A map that only sees one bright dot puts its expected (x, y) on the dot: the code is the position."""
+    model = ConvAutoencoder((1, 32, 32), (4,), latent=2, bottleneck="keypoints").eval()
+    softmax = model.encoder.fc
+    with torch.no_grad():
+        softmax.maps.weight.fill_(1.0)
+        softmax.maps.bias.zero_()
+        softmax.log_temperature.fill_(-3.0)  # sharp: the peak takes nearly all the weight
+    features = torch.zeros(2, 4, 16, 16)
+    features[0, :, 0, 15] = 1.0  # top right
+    features[1, :, 12, 4] = 1.0  # lower left of centre
+    with torch.no_grad():
+        code = softmax(features)
+    expected = torch.tensor([[1.0, -1.0], [-1 + 8 / 15, -1 + 24 / 15]])  # (x, y) in [-1, 1]
+    assert torch.allclose(code, expected, atol=1e-3)
+
+
+def test_odd_latent_for_keypoints_is_refused():
+    with pytest.raises(ValueError, match="even latent"):
+        ConvAutoencoder((3, 64, 64), (8, 16), latent=5, bottleneck="keypoints")
+    with pytest.raises(ValueError, match="unknown bottleneck"):
+        ConvAutoencoder((3, 64, 64), (8, 16), latent=4, bottleneck="sparse")
+
+
 def test_reconstruction_loss_falls_on_a_small_batch():
     frames = collect_frames("dojo/Snake-v0", {}, 32, seed=0, progress=False)
     torch.manual_seed(0)
@@ -182,6 +217,27 @@ def test_resuming_a_replay_of_frames_into_a_code_cache_is_a_clear_error(ae_file)
         learner.load_state_dict(state)
 
 
+def test_keypoint_ae_round_trips_and_its_agent_rebuilds_without_the_file(tmp_path):
+    config = AutoencoderConfig(latent=8, channels=(4, 8), steps=1, frames=16, bottleneck="keypoints")
+    torch.manual_seed(0)
+    model = ConvAutoencoder((3, 64, 64), config.channels, config.latent, config.bottleneck).eval()
+    path = tmp_path / "kp.pt"
+    save_checkpoint(path, autoencoder_payload(model, config, "dojo/Snake-v0", {}, {"steps": 0}, {}))
+    loaded, _ = load_autoencoder(path)
+    images = torch.randint(0, 256, (3, 3, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        assert torch.equal(loaded.encode(images), model.encode(images))
+    spaces = {"observation": {"type": "box", "shape": [3, 64, 64], "dtype": "uint8", "max": 255.0},
+              "action": {"type": "discrete", "n": 4}}
+    net = QNetwork(spaces, DQNConfig(encoder=f"ae:{path}", hidden=(16,))).eval()
+    assert spaces["autoencoder"]["bottleneck"] == "keypoints"
+    path.unlink()  # the agent's own record rebuilds the same encoder
+    again = QNetwork(spaces, DQNConfig(encoder=f"ae:{path}", hidden=(16,))).eval()
+    again.load_state_dict(net.state_dict())
+    with torch.no_grad():
+        assert torch.equal(again(images), net(images))
+
+
 def test_build_encoder_accepts_ae_kind(ae_file):
     spaces = {"observation": {"type": "box", "shape": [3, 64, 64], "dtype": "uint8", "max": 255.0},
               "action": {"type": "discrete", "n": 4}}
@@ -232,6 +288,8 @@ def error_line(capsys):
         (["--set", "test_fraction=1.5"], "test_fraction must be between 0 and 1"),
         (["--set", "foreground_weight=-1"], "foreground_weight must be 0 or more"),
         (["--set", "warp=9"], "unknown config key 'warp'"),
+        (["--set", "bottleneck=sparse"], "unknown bottleneck 'sparse'; choose one of dense, keypoints"),
+        (["--latent", "7", "--set", "bottleneck=keypoints"], "bottleneck=keypoints needs an even --latent"),
         (["--checkpoint", "missing.pt"], "does not exist"),
     ],
 )

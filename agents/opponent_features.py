@@ -25,7 +25,8 @@ import numpy as np
 from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
 from envs.connect_four.env import PLANE_EMPTY
-from envs.tron.rules import ACTION_DELTAS, HEADING_DELTAS, OTHER_HEAD, OTHER_NECK
+from envs.tron.rules import ACTION_DELTAS, HEADING_DELTAS, OTHER_HEAD, OTHER_NECK, OTHER_TRAIL, OWN_TRAIL, PLANE_COUNT
+from envs.tron.territory import territory_planes
 
 GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
 LEVELS = (0.25, 0.5, 0.75)
@@ -68,6 +69,32 @@ def tron_targets(board: np.ndarray) -> list[tuple[int, int] | None]:
         row, col = head[0] + d_row, head[1] + d_col
         targets.append((row, col) if 0 <= row < size and 0 <= col < size else None)
     return targets
+
+
+def tron_other_moves(board: np.ndarray, move: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The board after the other cycle alone makes ``move`` (the own cycle stands), and the other's non-crashing
+    moves from there (all True when none is, as the env's masks); None when ``move`` crashes it."""
+    targets = tron_targets(board)
+    cell = targets[move]
+    blocked = (board[OWN_TRAIL] | board[OTHER_TRAIL]) > 0
+    if cell is None or blocked[cell]:
+        return None
+    after = board.copy()
+    after[OTHER_NECK] = after[OTHER_HEAD]
+    after[OTHER_HEAD] = 0
+    after[OTHER_HEAD][cell] = 1
+    after[OTHER_TRAIL][cell] = 1
+    if after.shape[0] > PLANE_COUNT:  # the territory planes the agent reads follow the moved head
+        after[PLANE_COUNT:] = territory_planes(after[:PLANE_COUNT])
+    blocked[cell] = True
+    mask = np.array([target is not None and not blocked[target] for target in tron_targets(after)])
+    return after, mask if mask.any() else np.ones(len(mask), dtype=bool)
+
+
+def tron_predicted_line(predictor: OpponentPredictor, board: np.ndarray, mask: np.ndarray | None,
+                        ticks: int) -> list[int]:
+    """The other cycle's most likely next ``ticks`` moves from ``board`` (the agent's planes), by the model."""
+    return predictor.rollout(board, mask, ticks, tron_other_moves)
 
 
 class OpponentModelWrapper(gym.Wrapper):

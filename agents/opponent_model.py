@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,6 +191,30 @@ class OpponentPredictor:
             probabilities = torch.softmax(logits, dim=-1).numpy()
         self.pending = _Pending(board, mask, probabilities, state)
         return probabilities.copy()
+
+    def rollout(self, board_obs: np.ndarray, action_mask: np.ndarray | None, moves: int,
+                advance: Callable[[np.ndarray, int], tuple[np.ndarray, np.ndarray] | None]) -> list[int]:
+        """The opponent's most likely next ``moves`` moves, as if nothing else changed the board; state unchanged.
+
+        Each predicted move is played by ``advance(board, move)``, which returns the next board and the opponent's
+        legal moves on it, or None where that move ends its game (the line stops there, that move included).
+        """
+        board, mask = self._check_inputs(board_obs, action_mask)
+        state, previous = self.state, self.previous_move
+        line: list[int] = []
+        with torch.no_grad():
+            for _ in range(moves):
+                logits, state = self.model(torch.tensor([[previous]]), torch.as_tensor(board)[None, None], state)
+                move = int(logits[0, 0].masked_fill(~torch.as_tensor(mask), ILLEGAL_LOGIT).argmax())
+                line.append(move)
+                following = advance(board, move)
+                if following is None:
+                    break
+                board, mask = following
+                if not mask.any():
+                    mask = np.ones(self.n_actions, dtype=bool)  # as _check_inputs: no legal move known
+                previous = move
+        return line
 
     def observe(self, board_obs: np.ndarray, opponent_move: int, action_mask: np.ndarray | None = None) -> bool:
         """The opponent played ``opponent_move`` on ``board_obs``: score both predictors, advance the state.

@@ -128,19 +128,23 @@ Node = float | int | list
 
 def tron_move(obs: np.ndarray, action_mask: np.ndarray | None, depth: int, leaf_values: LeafValues) -> int:
     """The own cycle's best move in ``obs`` (planes, 7 or 9 of them) by a ``depth``-tick paranoid joint search."""
-    obs = np.asarray(obs)
     if depth < 1:
         raise ValueError(f"depth must be >= 1, got {depth}")
-    territory = obs.shape[0] == PLANE_COUNT + TERRITORY_PLANES
-    arena = _Arena.from_planes(obs)
-    moves = [action for action in range(3) if action_mask is None or action_mask[action]]
-    if not moves:
-        raise ValueError("no legal move: the action mask is all False")
+    territory, arena, moves = _root(obs, action_mask)
     leaves: list[_Arena] = []
     children = [[_expand(arena, move, reply, depth, leaves) for reply in range(3)] for move in moves]
     values = _score_leaves(leaves, territory, leaf_values)
     scores = [min(_value(child, values) for child in replies) for replies in children]
     return moves[int(np.argmax(scores))]
+
+
+def _root(obs: np.ndarray, action_mask: np.ndarray | None) -> tuple[bool, _Arena, list[int]]:
+    """Whether ``obs`` carries the territory planes, its arena, and the own moves the mask allows."""
+    obs = np.asarray(obs)
+    moves = [action for action in range(3) if action_mask is None or action_mask[action]]
+    if not moves:
+        raise ValueError("no legal move: the action mask is all False")
+    return obs.shape[0] == PLANE_COUNT + TERRITORY_PLANES, _Arena.from_planes(obs), moves
 
 
 def _expand(arena: _Arena, move: int, reply: int, depth: int, leaves: list[_Arena]) -> Node:
@@ -171,3 +175,57 @@ def _score_leaves(leaves: list[_Arena], territory: bool, leaf_values: LeafValues
     planes = np.stack([leaf.planes(territory) for leaf in leaves])
     masks = np.stack([leaf.own_mask() for leaf in leaves])
     return np.asarray(leaf_values(planes, masks), dtype=np.float32)
+
+
+# ----- the lookahead along the opponent model's predicted line ------------------------------------------------
+# With an opponent model the other cycle's next moves are (mostly) known, so its 3-way branching can go: the
+# own cycle's 3**ticks lines are searched against the predicted path, 4-6 ticks deep for the leaves that the
+# paranoid search spends on 2 ticks. That sees cut-offs (separations) the paranoid search cannot, and values
+# positions by the opponent at hand instead of the network's estimate against another one.
+MAX_LINE_TICKS = 6  # 3**6 = 729 leaves, the paranoid search's most
+
+
+def tron_line_move(obs: np.ndarray, action_mask: np.ndarray | None, line: list[int], ticks: int,
+                   leaf_values: LeafValues) -> int:
+    """The own cycle's best move in ``obs`` when the other cycle follows ``line`` (its predicted moves).
+
+    Where a predicted move would crash the other cycle, it is taken to dodge: its non-crashing moves are all
+    considered, worst first (opponents dodge). At the first tick every reply still counts for the one outcome a
+    wrong prediction makes at once: both heads entering the same cell (a draw, or worse).
+    """
+    if not 1 <= ticks <= MAX_LINE_TICKS:
+        raise ValueError(f"ticks must be 1..{MAX_LINE_TICKS}, got {ticks}")
+    territory, arena, moves = _root(obs, action_mask)
+    leaves: list[_Arena] = []
+    children = [_expand_line(arena, move, list(line), ticks, leaves) for move in moves]
+    values = _score_leaves(leaves, territory, leaf_values)
+    scores = []
+    for move, replies in zip(moves, children):
+        score = min(_value(child, values) for child in replies)
+        at_once = [arena.step(move, reply)[0] for reply in range(3)]
+        score = min([score, *(result for result in at_once if result is not None and result <= 0)])
+        scores.append(score)
+    return moves[int(np.argmax(scores))]
+
+
+def _expand_line(arena: _Arena, move: int, line: list[int], ticks: int, leaves: list[_Arena]) -> list[Node]:
+    """Per reply of the other cycle (its predicted move, or its dodges), the node after the own ``move``."""
+    other = arena.cycles[1]
+    safe = [reply for reply in range(3) if not arena.crashes(*arena.target(other, reply)[:2])]
+    predicted = line[0] if line else 1  # past the line's end: straight on
+    replies = [predicted] if predicted in safe else (safe or [predicted])
+    nodes: list[Node] = []
+    for reply in replies:
+        result, after = arena.step(move, reply)
+        if result is not None:
+            nodes.append(result + SOONER * ticks * float(np.sign(result)))
+            continue
+        separated = after.separated_value()
+        if separated is not None:
+            nodes.append(separated)
+        elif ticks <= 1:
+            leaves.append(after)
+            nodes.append(len(leaves) - 1)
+        else:
+            nodes.append([_expand_line(after, own, line[1:], ticks - 1, leaves) for own in range(3)])
+    return nodes

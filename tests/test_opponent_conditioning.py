@@ -14,10 +14,15 @@ from agents.opponent_features import (
     OpponentFeatures,
     connect_four_targets,
     prediction_planes,
+    tron_other_moves,
+    tron_predicted_line,
     tron_targets,
 )
+from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
-from envs.tron.rules import OTHER_HEAD, OTHER_NECK
+from envs.tron.env import TronEnv
+from envs.tron.rules import OTHER_HEAD, OTHER_NECK, OTHER_TRAIL
+from envs.tron.territory import territory_planes
 
 C4, TRON = "dojo/ConnectFour-v0", "dojo/Tron-v0"
 SEAT_KEYS = {C4: "agent_first", TRON: "agent_seat"}
@@ -208,3 +213,54 @@ def test_the_app_falls_back_to_a_built_in_opponent_for_such_an_agent(tmp_path, m
     choice = default_player(C4, np.random.default_rng(0))
     assert isinstance(choice.player, BuiltinPlayer)
     assert "could not be loaded" in choice.note and "playing the built-in" in choice.note
+
+
+# ----- the predicted line (the lookahead's use of the model) -----------------------------------------------------
+def habit_predictor(logits: list[float], board_shape: tuple[int, ...]) -> OpponentPredictor:
+    """A predictor whose LSTM always prefers the same moves (the head reads nothing, its bias decides)."""
+    predictor = OpponentPredictor(board_shape, 3, seed=0)
+    with torch.no_grad():
+        predictor.model.head.weight.zero_()
+        predictor.model.head.bias.copy_(torch.tensor(logits))
+    return predictor
+
+
+def test_tron_other_moves_moves_only_the_other_cycle():
+    env = TronEnv(opponent=None, opening_moves=0, territory_plane=True)
+    env.reset(seed=0)
+    board = env.observation_for(0)  # the other cycle at (8, 11), heading left
+    after, mask = tron_other_moves(board, 1)
+    assert after[OTHER_HEAD, 8, 10] == 1 and after[OTHER_HEAD].sum() == 1
+    assert after[OTHER_NECK, 8, 11] == 1 and after[OTHER_NECK].sum() == 1
+    assert after[OTHER_TRAIL, 8, 10] == 1 and after[OTHER_TRAIL].sum() == board[OTHER_TRAIL].sum() + 1
+    assert (after[:OTHER_HEAD] == board[:OTHER_HEAD]).all()  # the own cycle stands
+    assert (after[7:] == territory_planes(after[:7])).all()
+    assert mask.tolist() == [True, True, True]
+    turned_back = board.copy()
+    turned_back[OTHER_TRAIL, 8, 10] = 1  # a trail cell straight ahead: straight on crashes
+    assert tron_other_moves(turned_back, 1) is None
+
+
+def test_the_predicted_line_follows_the_habit_around_its_own_trail():
+    env = TronEnv(opponent=None, opening_moves=0)
+    env.reset(seed=0)
+    board = env.observation_for(0)
+    predictor = habit_predictor([10.0, 0.0, -10.0], board.shape)  # left if it can, else straight on
+    before = predictor.predict(board, env.action_mask_for(1))
+    # From (8, 11) heading left, three lefts: down (9, 11), right (9, 12), up (8, 12) (the start cell's neck is no
+    # trail). A fourth would re-enter (8, 11), its trail: straight on to (7, 12); left to (7, 11); left again would
+    # be (8, 11): straight on to (7, 10).
+    assert tron_predicted_line(predictor, board, env.action_mask_for(1), 6) == [0, 0, 0, 1, 0, 1]
+    assert np.array_equal(predictor.predict(board, env.action_mask_for(1)), before)  # the state is unchanged
+    assert tron_predicted_line(predictor, board, env.action_mask_for(1), 2) == [0, 0]
+
+
+def test_the_predicted_line_stops_where_the_other_cycle_crashes():
+    env = TronEnv(opponent=None, opening_moves=0, size=6)
+    env.reset(seed=0)
+    board = env.observation_for(0)  # the other cycle at (3, 4), heading left
+    predictor = habit_predictor([-10.0, 10.0, -10.0], board.shape)  # straight on, always
+    assert tron_predicted_line(predictor, board, None, 6) == [1, 1, 1, 1, 0, 1]  # along row 3, then down the wall
+    blocked = board.copy()
+    blocked[OTHER_TRAIL, 3, 3] = 1  # with every move allowed, straight on into a trail ends the line there
+    assert tron_predicted_line(predictor, blocked, None, 6) == [1]

@@ -12,7 +12,7 @@ from agents.checkpoint import load_checkpoint, save_checkpoint, slim
 from agents.errors import DojoError
 from agents.search import check_search
 from agents.trainer import Trainer
-from agents.tron_search import tron_move
+from agents.tron_search import tron_line_move, tron_move
 from envs.tron.env import TronEnv
 from envs.tron.rules import (
     OTHER_HEAD,
@@ -193,3 +193,47 @@ def test_dqn_with_tron_search_trains_and_reloads(tmp_path) -> None:
     boards = np.stack([TronEnv(opponent=None, territory_plane=True).reset(seed=seed)[0] for seed in range(3)])
     assert np.allclose(halved.position_values(boards, np.ones((3, 3), dtype=bool)),
                        agent.position_values(boards, np.ones((3, 3), dtype=bool)), atol=1e-2)
+
+
+# ----- the lookahead along the opponent model's predicted line ------------------------------------------------
+LINE_TACTICS = [
+    # name, picture, leaf values, the other cycle's predicted line, expected move(s)
+    ("avoids a head-on cell even when the line says the other turns away", SIX[:2] + [".nA.Bm"] + SIX[3:],
+     winning_leaves, [TURN_LEFT] * 6, {TURN_LEFT, TURN_RIGHT}),
+    ("takes the only move that does not crash", ["..a...", ".nA...", "..a...", "......", "...Bm.", "......"],
+     flat_leaves, [STRAIGHT] * 6, {STRAIGHT}),
+    ("escapes a dead end the network would enter", ["aaaaa.", "nA..a.", "..aaa.", "......", "....Bm", "......"],
+     loves_row_one, [STRAIGHT] * 6, {TURN_RIGHT}),
+]
+
+
+@pytest.mark.parametrize("name, rows, leaves, line, expected", LINE_TACTICS, ids=[case[0] for case in LINE_TACTICS])
+def test_tron_line_search_tactics(name: str, rows: list[str], leaves, line: list[int], expected: set[int]) -> None:
+    assert tron_line_move(planes(rows), None, line, 6, leaves) in expected
+
+
+def test_the_line_search_never_crashes_when_a_move_is_safe() -> None:
+    rng = np.random.default_rng(0)
+    env = TronEnv(opponent=None, opening_moves=0)
+    checked = 0
+    for seed in range(6):
+        env.reset(seed=seed)
+        done = False
+        while not done:
+            obs = env.observation_for(0)
+            safe = env.action_mask_for(0)
+            line = [int(move) for move in rng.integers(0, 3, 6)]
+            action = tron_line_move(obs, None, line, int(rng.integers(1, 5)), flat_leaves)
+            if not safe.all():  # some move crashes at once (the mask is all True when every move does)
+                assert safe[action], (seed, action, safe)
+                checked += 1
+            other = rng.choice(np.flatnonzero(env.action_mask_for(1)))
+            *_, terminated, truncated, _ = env.joint_step(action, int(other))
+            done = terminated or truncated
+    assert checked > 50, checked
+
+
+@pytest.mark.parametrize("ticks", [0, 7])
+def test_line_search_depth_is_checked(ticks: int) -> None:
+    with pytest.raises(ValueError, match="ticks must be 1..6"):
+        tron_line_move(planes(SIX[:2] + [".nA.Bm"] + SIX[3:]), None, [STRAIGHT], ticks, flat_leaves)

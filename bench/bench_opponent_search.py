@@ -35,7 +35,7 @@ import envs  # noqa: E402,F401  (registers the dojo envs)
 from agents import load_agent  # noqa: E402
 from agents.opponent_features import OpponentModelWrapper, tron_predicted_line  # noqa: E402
 from agents.opponent_model import OpponentPredictor  # noqa: E402
-from agents.tron_search import tron_line_move, tron_move  # noqa: E402
+from agents.tron_search import MAX_LINE_TICKS, tron_line_move, tron_move  # noqa: E402
 
 TRON = "dojo/Tron-v0"
 ARMS = ("worst case", "predicted line", "straight line")
@@ -87,14 +87,15 @@ def play_arm(arm: str, agent_path: str, games: int, ticks: int, warmup: int, see
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--games", type=int, default=200, help="measured games per arm (default 200)")
-    parser.add_argument("--ticks", type=int, default=6, help="depth of the line searches (default 6, at most 6)")
+    parser.add_argument("--ticks", type=int, default=MAX_LINE_TICKS,
+                        help=f"depth of the line searches (default and most: {MAX_LINE_TICKS})")
     parser.add_argument("--warmup", type=int, default=20, help="games the model learns from first (default 20)")
     parser.add_argument("--seed", type=int, default=1000, help="seed of the first measured game (default 1000)")
     parser.add_argument("--agent", default=str(ROOT / "assets" / "agents" / "tron.pt"),
                         help="Tron agent whose network values the leaves (default: the shipped one)")
     args = parser.parse_args()
-    if args.games < 1 or args.warmup < 0 or not 1 <= args.ticks <= 6:
-        parser.error("--games must be >= 1, --warmup >= 0 and --ticks 1..6")
+    if args.games < 1 or args.warmup < 0 or not 1 <= args.ticks <= MAX_LINE_TICKS:
+        parser.error(f"--games must be >= 1, --warmup >= 0 and --ticks 1..{MAX_LINE_TICKS}")
     with ProcessPoolExecutor(max_workers=len(ARMS)) as pool:
         futures = [pool.submit(play_arm, arm, args.agent, args.games, args.ticks, args.warmup, args.seed)
                    for arm in ARMS]

@@ -32,7 +32,7 @@ import gymnasium as gym  # noqa: E402
 import torch  # noqa: E402
 
 import envs  # noqa: E402,F401  (registers the dojo envs)
-from agents import load_agent  # noqa: E402
+from agents import DojoError, load_agent  # noqa: E402
 from agents.opponent_features import OpponentModelWrapper, tron_predicted_line  # noqa: E402
 from agents.opponent_model import OpponentPredictor  # noqa: E402
 from agents.tron_search import MAX_LINE_TICKS, tron_line_move, tron_move  # noqa: E402
@@ -47,8 +47,6 @@ def play_arm(arm: str, agent_path: str, games: int, ticks: int, warmup: int, see
     """Wins, draws and losses of one arm over ``games`` measured games (after ``warmup`` shared ones)."""
     torch.set_num_threads(1)  # one process per arm on a small machine
     agent = load_agent(agent_path, device="cpu")
-    if agent.env_id != TRON:
-        raise SystemExit(f"{agent_path} plays {agent.env_id}, not {TRON}")
     kwargs = {key: value for key, value in agent.env_kwargs.items() if key not in ("opponent", "agent_seat")}
     predictor: OpponentPredictor | None = None
     counts = {"wins": 0, "draws": 0, "losses": 0}
@@ -96,6 +94,12 @@ def main() -> int:
     args = parser.parse_args()
     if args.games < 1 or args.warmup < 0 or not 1 <= args.ticks <= MAX_LINE_TICKS:
         parser.error(f"--games must be >= 1, --warmup >= 0 and --ticks 1..{MAX_LINE_TICKS}")
+    try:  # here, once, so that a bad --agent is one line rather than a worker's traceback
+        env_id = load_agent(args.agent, device="cpu").env_id
+    except DojoError as error:
+        parser.error(str(error))
+    if env_id != TRON:
+        parser.error(f"{args.agent} plays {env_id}, not {TRON}")
     with ProcessPoolExecutor(max_workers=len(ARMS)) as pool:
         futures = [pool.submit(play_arm, arm, args.agent, args.games, args.ticks, args.warmup, args.seed)
                    for arm in ARMS]

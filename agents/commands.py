@@ -122,10 +122,17 @@ def exported_config(data: dict[str, Any], pairs: list[str]) -> dict[str, Any]:
     from agents.config import apply_overrides, build_config, config_to_dict
     from agents.search import check_lookahead
 
-    config = apply_overrides(build_config(agent_module(data["agent"]).CONFIG, data["config"]), pairs)
+    saved = build_config(agent_module(data["agent"]).CONFIG, data["config"])
+    config = apply_overrides(saved, pairs)
     if hasattr(config, "search_depth"):
         check_lookahead(data["env_id"], data["env_kwargs"].get("obs_mode", "planes"), config.search_depth,
                         getattr(config, "opponent_model", False))
+        if getattr(config, "opponent_model", False) and bool(config.search_depth) != bool(saved.search_depth):
+            # With a lookahead its network reads the board alone, without one the prediction planes too.
+            raise DojoError(f"this opponent_model=true agent was trained with search_depth={saved.search_depth}: "
+                            f"its network cannot switch to search_depth={config.search_depth}")
+    if hasattr(config, "opponent_model") and config.opponent_model != saved.opponent_model:
+        raise DojoError("opponent_model is fixed by training; export cannot change it")
     return config_to_dict(config)
 
 

@@ -33,11 +33,17 @@ from agents.common import (
 )
 from agents.errors import DojoError
 from agents.league import League
-from agents.opponent_features import checkpoint_env_wrapper, with_opponent_model
+from agents.opponent_features import (
+    OpponentFeatures,
+    checkpoint_features,
+    line_from_plane,
+    search_line_ticks,
+    with_opponent_model,
+)
 from agents.replay import ReplayBuffer
 from agents.search import check_lookahead, connect_four_move
 from agents.snake_search import snake_move
-from agents.tron_search import tron_move
+from agents.tron_search import tron_line_move, tron_move
 from nets import QHead
 from nets.autoencoder import FrozenLatentFeatures
 
@@ -109,7 +115,9 @@ class DQNConfig:
     """Connect Four: plies, Tron: joint ticks, Snake: moves of lookahead over the rules when acting, leaves scored by
     the network (0: none)."""
     opponent_model: bool = False
-    """Two-player games: add an online LSTM's prediction of the opponent's next move to the observation."""
+    """Two-player games: an online LSTM predicts the opponent's next move, as extra input planes; Tron with
+    search_depth: the lookahead also follows its predicted line (2 ticks per depth) to choose among the near-best
+    worst-case moves."""
 
 
 class QNetwork(nn.Module):
@@ -144,19 +152,29 @@ class DQNPolicy:
 
     name = "dqn"
     env_wrapper = None  # set with opponent_model=true: what every env this policy plays in must be wrapped with
+    line_ticks = 0  # set when that wrapper appends the opponent model's predicted line (the last plane) for the search
+    opponent_features: OpponentFeatures | None = None  # the model behind env_wrapper
 
     def __init__(self, net: QNetwork, spaces: dict[str, Any], env_id: str, env_kwargs: dict[str, Any],
                  config: DQNConfig, device: torch.device) -> None:
         self.net, self.spaces, self.env_id, self.env_kwargs = net, spaces, env_id, env_kwargs
         self.config, self.device = config, device
 
+    def net_input(self, obs: Any) -> Any:
+        """What the network reads of an observation: all of it, or the board without the predicted line's plane."""
+        return obs[:-1] if self.line_ticks else obs
+
     @torch.no_grad()
     def q_values(self, obs: Any, action_mask: np.ndarray | None = None) -> np.ndarray:
-        batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
+        obs = preprocess(self.net_input(obs), self.spaces["observation"])
+        batch = torch.as_tensor(obs, device=self.device).unsqueeze(0)
         return masked(self.net(batch), mask_tensor(action_mask, self.device))[0].cpu().numpy()
 
     @torch.inference_mode()
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
+        if self.line_ticks:
+            return tron_line_move(obs[:-1], action_mask, line_from_plane(obs[-1]), self.line_ticks,
+                                  self.position_values, guard_depth=self.config.search_depth)
         if self.config.search_depth:
             return SEARCHES[self.env_id](obs, action_mask, self.config.search_depth, self.position_values)
         # The hot path of training (one call per env step): no numpy round trip for the values.
@@ -191,7 +209,9 @@ def policy_from_checkpoint(data: dict[str, Any], config: DQNConfig, device: torc
     net.eval()
     policy = DQNPolicy(net, data["spaces"], data["env_id"], data["env_kwargs"], config, device)
     if config.opponent_model:
-        policy.env_wrapper = checkpoint_env_wrapper(data)
+        policy.line_ticks = search_line_ticks(config)
+        policy.opponent_features = checkpoint_features(data, policy.line_ticks)
+        policy.env_wrapper = policy.opponent_features.eval_wrapper
     return policy
 
 
@@ -204,15 +224,19 @@ class DQNLearner:
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: DQNConfig, device: torch.device,
                  seed: int, render_mode: str | None = None) -> None:
         self.env_id, self.env_kwargs, self.config, self.device, self.seed = env_id, env_kwargs, config, device, seed
-        self.env, self.opponent_features = with_opponent_model(make_env(env_id, env_kwargs, render_mode), config, seed)
-        self.spaces = describe_spaces(self.env.observation_space, self.env.action_space)
+        env = make_env(env_id, env_kwargs, render_mode)
+        check_lookahead(env_id, getattr(env.unwrapped, "obs_mode", "vector"), config.search_depth,
+                        config.opponent_model)
+        self.env, self.opponent_features = with_opponent_model(env, config, seed)
+        # With the predicted line for the lookahead, the network reads the board alone (the env's extra plane is
+        # for the search): its spaces, and what replay keeps, are the board's.
+        net_space = self.env.net_space if self.opponent_features is not None else self.env.observation_space
+        self.spaces = describe_spaces(net_space, self.env.action_space)
         if self.spaces["action"]["type"] != "discrete":
             raise DojoError(f"dqn needs discrete actions, but {env_id} has continuous ones; use --agent ppo")
         for name in ("train_freq", "gradient_steps", "batch_size", "n_step", "target_update_interval"):
             if getattr(config, name) < 1:
                 raise DojoError(f"{name} must be at least 1, got {getattr(config, name)}")
-        check_lookahead(env_id, getattr(self.env.unwrapped, "obs_mode", "vector"), config.search_depth,
-                        config.opponent_model)
         torch.manual_seed(seed)
         self.n_actions = int(self.spaces["action"]["n"])
         self.q_net = QNetwork(self.spaces, config).to(device)
@@ -221,7 +245,7 @@ class DQNLearner:
         # With a frozen AE encoder, replay rows hold its codes (32 floats) instead of frames (12 KB): each frame
         # is encoded once, when seen, and updates run only the MLP and head (measured: see bench_ae).
         self.caches_codes = self.q_net.frozen_codes is not None
-        sample = self._stored(self.env.observation_space.sample())
+        sample = self._stored(net_space.sample())
         obs_dtype = torch.uint8 if sample.dtype == np.uint8 else torch.float32
         _, probe_info = self.env.reset(seed=seed)
         self.buffer = ReplayBuffer(config.buffer_size, sample.shape, obs_dtype, self.n_actions, device,
@@ -233,7 +257,9 @@ class DQNLearner:
         self.last_loss = float("nan")
         self.policy = DQNPolicy(self.q_net, self.spaces, env_id, env_kwargs, config, device)
         if self.opponent_features is not None:
+            self.policy.opponent_features = self.opponent_features
             self.policy.env_wrapper = self.opponent_features.eval_wrapper
+            self.policy.line_ticks = self.opponent_features.line_ticks
         self._obs: np.ndarray | None = None
         self._mask: np.ndarray | None = None
         self._episode_return = 0.0
@@ -337,6 +363,7 @@ class DQNLearner:
                next_mask: np.ndarray | None, terminated: bool, truncated: bool) -> None:
         """Fold rewards into n-step rows; at the episode's end flush what is left (shorter rows)."""
         gamma, n_step = self.config.gamma, self.config.n_step
+        obs, next_obs = self.policy.net_input(obs), self.policy.net_input(next_obs)
         self._pending.append((obs, action, reward))
         done = terminated or truncated
         while self._pending and (len(self._pending) >= n_step or done):

@@ -12,11 +12,18 @@ where P >= LEVELS[k]). Float planes would make the replay buffer four times larg
 
 The predictor reads the board the agent decides on (the opponent's reply comes after the agent's move, which
 the prediction cannot know yet) and learns online after games; evaluation envs get frozen copies of it.
+
+Tron with a lookahead (``search_depth > 0``) uses the model differently, because the planes above did not help
+there (bench_opponent_conditioning) while a deeper search along the predicted path did (bench_opponent_search):
+the wrapper appends ONE plane that carries the other cycle's predicted moves (``line_plane``), the policy's
+lookahead follows them (``agents.tron_search.tron_line_move``, ``LINE_TICKS_PER_DEPTH`` ticks per search_depth:
+3**(2d) own lines, as many leaves as the joint search's 9**d) among the moves the worst-case search at
+search_depth finds near-best (the guard), and the network reads the board planes only.
+The line travels in the observation because that is all a policy sees of a vector env's per-slot predictors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -34,8 +41,7 @@ LEVELS = (0.25, 0.5, 0.75)
 # game itself: after the first games (the model reaches ~90% top-1 within 50) it learns from every Nth game only.
 LEARN_EVERY_GAME_UNTIL = 100
 LEARN_EVERY = 20
-
-EnvWrapper = Callable[[gym.Env], gym.Env]
+LINE_TICKS_PER_DEPTH = 2
 
 
 def prediction_planes(game: str, board: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -91,6 +97,28 @@ def tron_other_moves(board: np.ndarray, move: int) -> tuple[np.ndarray, np.ndarr
     return after, mask if mask.any() else np.ones(len(mask), dtype=bool)
 
 
+def line_plane(line: list[int], board: np.ndarray) -> np.ndarray:
+    """(1, H, W) uint8: the predicted moves as codes over the plane's cells in reading order (move + 1; 0 after
+    the line's end: a line stops early where its last move crashes)."""
+    plane = np.zeros((1, *board.shape[1:]), dtype=np.uint8)
+    if len(line) > plane.size:
+        raise DojoError(f"a predicted line of {len(line)} moves does not fit a plane of {plane.size} cells")
+    plane.reshape(-1)[: len(line)] = np.asarray(line, dtype=np.uint8) + 1
+    return plane
+
+
+def line_from_plane(plane: np.ndarray) -> list[int]:
+    """The predicted moves that ``line_plane`` wrote (the codes up to the first 0)."""
+    codes = np.asarray(plane).reshape(-1).astype(np.int64)
+    length = int(np.argmin(codes)) if (codes == 0).any() else len(codes)
+    return [int(code) - 1 for code in codes[:length]]
+
+
+def search_line_ticks(config: Any) -> int:
+    """How many ticks of predicted line an agent's lookahead follows (0: no line, the prediction planes)."""
+    return LINE_TICKS_PER_DEPTH * config.search_depth if config.opponent_model else 0
+
+
 def tron_predicted_line(predictor: OpponentPredictor, board: np.ndarray, mask: np.ndarray | None,
                         ticks: int) -> list[int]:
     """The other cycle's most likely next ``ticks`` moves from ``board`` (the agent's planes), by the model."""
@@ -98,13 +126,16 @@ def tron_predicted_line(predictor: OpponentPredictor, board: np.ndarray, mask: n
 
 
 class OpponentModelWrapper(gym.Wrapper):
-    """Appends the opponent model's prediction planes to the observation; feeds the predictor the opponent's moves."""
+    """Appends the opponent model's prediction planes (or, with ``line_ticks``, its predicted line) to the
+    observation; feeds the predictor the opponent's moves."""
 
-    def __init__(self, env: gym.Env, game: str, predictor: OpponentPredictor, learn: bool) -> None:
+    def __init__(self, env: gym.Env, game: str, predictor: OpponentPredictor, learn: bool, line_ticks: int = 0) -> None:
         super().__init__(env)
-        self.game, self.predictor, self.learn = game, predictor, learn
+        self.game, self.predictor, self.learn, self.line_ticks = game, predictor, learn, line_ticks
         base = env.observation_space
-        self.observation_space = gym.spaces.Box(0, 1, (base.shape[0] + len(LEVELS), *base.shape[1:]), np.uint8)
+        self.board_space = base
+        added, high = (1, 3) if line_ticks else (len(LEVELS), 1)
+        self.observation_space = gym.spaces.Box(0, high, (base.shape[0] + added, *base.shape[1:]), np.uint8)
         self._board: np.ndarray | None = None  # the planes the agent decides on (what the predictor reads)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
@@ -132,10 +163,18 @@ class OpponentModelWrapper(gym.Wrapper):
             board = self._board if self._board is not None else info["opponent_board"]
             self.predictor.observe(board, move, info["opponent_mask"])
 
+    @property
+    def net_space(self) -> gym.spaces.Box:
+        """What the agent's network reads: the board alone when the line is for the lookahead."""
+        return self.board_space if self.line_ticks else self.observation_space
+
     def _augment(self, obs: np.ndarray, info: dict[str, Any]) -> np.ndarray:
         self._board = obs
-        probabilities = self.predictor.predict(obs, self._opponent_mask(info))
-        return np.concatenate([obs, prediction_planes(self.game, obs, probabilities)])
+        mask = self._opponent_mask(info)
+        if self.line_ticks:
+            return np.concatenate([obs, line_plane(tron_predicted_line(self.predictor, obs, mask, self.line_ticks),
+                                                   obs)])
+        return np.concatenate([obs, prediction_planes(self.game, obs, self.predictor.predict(obs, mask))])
 
     def _opponent_mask(self, info: dict[str, Any]) -> np.ndarray:
         """The opponent's legal moves for its next turn, as far as they are known before the agent moves."""
@@ -147,12 +186,13 @@ class OpponentModelWrapper(gym.Wrapper):
 class OpponentFeatures:
     """The opponent model of one DQN run: wraps its training env (learning online) and its evaluation envs."""
 
-    def __init__(self, game: str, predictor: OpponentPredictor) -> None:
-        self.game, self.predictor = game, predictor
+    def __init__(self, game: str, predictor: OpponentPredictor, line_ticks: int = 0) -> None:
+        self.game, self.predictor, self.line_ticks = game, predictor, line_ticks
 
     @classmethod
-    def for_env(cls, env: gym.Env, seed: int) -> OpponentFeatures:
-        """Checks that ``env`` is a two-player game with a built-in opponent and planes observations."""
+    def for_env(cls, env: gym.Env, seed: int, line_ticks: int = 0) -> OpponentFeatures:
+        """Checks that ``env`` is a two-player game with a built-in opponent and planes observations (Tron for
+        ``line_ticks``)."""
         env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
         game = env.unwrapped
         if env_id not in GAMES or getattr(game, "opponent_spec", None) is None:
@@ -160,15 +200,24 @@ class OpponentFeatures:
                             f"not {env_id}{'' if env_id not in GAMES else ' with opponent=None'}")
         if getattr(game, "obs_mode", "planes") != "planes":
             raise DojoError("opponent_model=true needs obs_mode=planes: the predictions are added as planes")
-        return cls(GAMES[env_id], OpponentPredictor(env.observation_space.shape, int(env.action_space.n), seed=seed))
+        predictor = OpponentPredictor(env.observation_space.shape, int(env.action_space.n), seed=seed)
+        return cls(GAMES[env_id], predictor, line_ticks)
 
     def wrap(self, env: gym.Env) -> OpponentModelWrapper:
         """The training env: the predictor observes every game and learns online."""
-        return OpponentModelWrapper(env, self.game, self.predictor, learn=True)
+        return OpponentModelWrapper(env, self.game, self.predictor, learn=True, line_ticks=self.line_ticks)
 
     def eval_wrapper(self, env: gym.Env) -> OpponentModelWrapper:
-        """An evaluation env (one per vector-env slot): a frozen copy of the predictor, with its own game state."""
-        return OpponentModelWrapper(env, self.game, self.predictor.frozen_copy(), learn=False)
+        """An evaluation env (one per vector-env slot, one game each): a frozen copy of the predictor, with its own
+        game state. Games played one after another can let their copy learn: ``play_wrapper``."""
+        return OpponentModelWrapper(env, self.game, self.predictor.frozen_copy(), learn=False,
+                                    line_ticks=self.line_ticks)
+
+    def play_wrapper(self, env: gym.Env) -> OpponentModelWrapper:
+        """An env for games played one after another (a bench, a match): a copy of the predictor that keeps
+        learning from game to game, as it does in training, so it can pick up an opponent it has not met."""
+        return OpponentModelWrapper(env, self.game, self.predictor.frozen_copy(), learn=True,
+                                    line_ticks=self.line_ticks)
 
     def state_dict(self, include_replay: bool) -> dict[str, Any]:
         return self.predictor.state_dict(include_replay)
@@ -184,13 +233,13 @@ def with_opponent_model(env: gym.Env, config: Any, seed: int) -> tuple[gym.Env, 
     if config.self_play > 0:
         raise DojoError("opponent_model=true and self_play are alternatives: snapshots play from the raw planes, "
                         "without the prediction planes their network needs")
-    features = OpponentFeatures.for_env(env, seed)
+    features = OpponentFeatures.for_env(env, seed, search_line_ticks(config))
     return features.wrap(env), features
 
 
-def checkpoint_env_wrapper(data: dict[str, Any]) -> EnvWrapper:
-    """The evaluation wrapper of a saved opponent_model=true agent, from the predictor in its checkpoint."""
+def checkpoint_features(data: dict[str, Any], line_ticks: int = 0) -> OpponentFeatures:
+    """The opponent model of a saved opponent_model=true agent, from the predictor in its checkpoint."""
     state = data.get("learner", {}).get("opponent_model")
     if state is None or data["env_id"] not in GAMES:
         raise DojoError("the checkpoint says opponent_model=true but holds no opponent model for its game")
-    return OpponentFeatures(GAMES[data["env_id"]], OpponentPredictor.from_state(state)).eval_wrapper
+    return OpponentFeatures(GAMES[data["env_id"]], OpponentPredictor.from_state(state), line_ticks)

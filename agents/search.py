@@ -48,9 +48,9 @@ def check_lookahead(env_id: str, obs_mode: str, depth: int, opponent_model: bool
         check_search(env_id, obs_mode, depth)
     except ValueError as error:
         raise DojoError(str(error)) from None
-    if depth and opponent_model:
-        raise DojoError("search_depth and opponent_model=true do not combine (the search reads the plain board): "
-                        "add --set search_depth=0")
+    if depth and opponent_model and env_id != "dojo/Tron-v0":
+        raise DojoError("search_depth and opponent_model=true combine for Tron only (its lookahead follows the "
+                        "model's predicted line): add --set search_depth=0")
 
 
 def connect_four_move(obs: np.ndarray, action_mask: np.ndarray | None, depth: int, leaf_values: LeafValues) -> int:

@@ -13,6 +13,8 @@ from agents.opponent_features import (
     LEVELS,
     OpponentFeatures,
     connect_four_targets,
+    line_from_plane,
+    line_plane,
     prediction_planes,
     tron_other_moves,
     tron_predicted_line,
@@ -20,6 +22,7 @@ from agents.opponent_features import (
 )
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
+from agents.tron_search import tron_line_move
 from envs.tron.env import TronEnv
 from envs.tron.rules import OTHER_HEAD, OTHER_NECK, OTHER_TRAIL
 from envs.tron.territory import territory_planes
@@ -124,9 +127,9 @@ def test_prediction_planes_place_each_probability():
     assert planes[:, 3, 7].tolist() == [1, 1, 1] and planes[:, 5, 7].sum() == 0 and planes.sum() == 3
 
 
-def short_run(tmp_path, env_id, steps, resume=None):
+def short_run(tmp_path, env_id, steps, resume=None, overrides=None):
     return Trainer("dqn", env_id, steps=steps, seed=2, device="cpu", run_dir=tmp_path, resume=resume,
-                   overrides=SMALL if resume is None else [], env_kwargs=pattern_kwargs(env_id),
+                   overrides=(overrides or SMALL) if resume is None else [], env_kwargs=pattern_kwargs(env_id),
                    eval_every=steps, eval_episodes=4, early_stop=False)
 
 
@@ -172,12 +175,14 @@ def test_load_agent_and_export_keep_the_predictor(tmp_path):
     assert outcome.returns.shape == (6,)
 
 
-def test_resume_restores_the_predictor_and_equals_an_uninterrupted_run(tmp_path):
-    whole = short_run(tmp_path / "whole", C4, 500)
+@pytest.mark.parametrize(("env_id", "overrides", "steps"), [(C4, None, 500), (TRON, "line", 300)])
+def test_resume_restores_the_predictor_and_equals_an_uninterrupted_run(tmp_path, env_id, overrides, steps):
+    overrides = LINE_SMALL if overrides == "line" else None  # Tron: the lookahead along the predicted line
+    whole = short_run(tmp_path / "whole", env_id, steps, overrides=overrides)
     whole.run(progress=False)
-    first = short_run(tmp_path / "split", C4, 250)
+    first = short_run(tmp_path / "split", env_id, steps // 2, overrides=overrides)
     first.run(progress=False)
-    second = short_run(None, C4, 500, resume=tmp_path / "split" / "checkpoints" / "last.pt")
+    second = short_run(None, env_id, steps, resume=tmp_path / "split" / "checkpoints" / "last.pt")
     second.run(progress=False)
     assert second.history.episode_returns == whole.history.episode_returns
     whole_state = whole.learner.state_dict(include_replay=False)
@@ -194,7 +199,7 @@ def test_resume_restores_the_predictor_and_equals_an_uninterrupted_run(tmp_path)
     (C4, {"opponent": None}, [], "with a built-in opponent"),
     (TRON, {"opponent": "pattern", "obs_mode": "pixels"}, [], "obs_mode=planes"),
     (C4, {"opponent": "pattern"}, ["self_play=0.5"], "opponent_model=true and self_play are alternatives"),
-    (C4, {"opponent": "pattern"}, ["search_depth=2"], "do not combine .* add --set search_depth=0"),
+    (C4, {"opponent": "pattern"}, ["search_depth=2"], "combine for Tron only.* add --set search_depth=0"),
 ])
 def test_bad_use_is_a_one_line_error(tmp_path, env_id, env_kwargs, extra, message):
     with pytest.raises(DojoError, match=message) as error:
@@ -264,3 +269,87 @@ def test_the_predicted_line_stops_where_the_other_cycle_crashes():
     blocked = board.copy()
     blocked[OTHER_TRAIL, 3, 3] = 1  # with every move allowed, straight on into a trail ends the line there
     assert tron_predicted_line(predictor, blocked, None, 6) == [1]
+
+
+# ----- opponent_model=true with Tron's lookahead: the line travels as one plane, the network reads the board ------
+LINE_SMALL = ["learning_starts=100", "hidden=32,32", "opponent_mix=[]", "opponent_model=true", "buffer_size=2000",
+              "search_depth=1"]
+
+
+@pytest.mark.parametrize("line", [[], [1], [0, 2, 1, 1], [2, 2, 2, 0, 0, 1]])
+def test_a_predicted_line_round_trips_through_its_plane(line):
+    board = np.zeros((7, 4, 4), dtype=np.uint8)  # the smallest arena still holds the longest line
+    plane = line_plane(line, board)
+    assert plane.shape == (1, 4, 4) and plane.dtype == np.uint8 and plane.max() <= 3
+    assert line_from_plane(plane[0]) == line
+
+
+def test_a_line_longer_than_its_plane_is_refused():
+    with pytest.raises(DojoError, match="does not fit a plane of 16 cells"):
+        line_plane([1] * 17, np.zeros((7, 4, 4), dtype=np.uint8))
+
+
+def test_with_a_lookahead_the_search_follows_the_predicted_line_and_the_network_reads_the_board():
+    learner = DQNLearner(TRON, pattern_kwargs(TRON), DQNConfig(opponent_model=True, search_depth=2, buffer_size=100),
+                         torch.device("cpu"), seed=0)
+    features, policy, env = learner.opponent_features, learner.policy, learner.env
+    assert features.line_ticks == policy.line_ticks == 4  # two ticks per depth
+    assert env.observation_space.shape == (8, 16, 16)
+    assert learner.spaces["observation"]["shape"] == [7, 16, 16]
+    assert learner.buffer.fields["obs"].shape[1:] == (7, 16, 16)
+    obs, info = env.reset(seed=3)
+    lines = set()
+    for _ in range(12):
+        board, line = obs[:-1], line_from_plane(obs[-1])
+        other_mask = env.unwrapped.action_mask_for(1 - info["agent_seat"])
+        assert line == tron_predicted_line(features.predictor, board, other_mask, 4)
+        lines.add(tuple(line))
+        move = tron_line_move(board, info["action_mask"], line, 4, policy.position_values, guard_depth=2)
+        assert policy.act(obs, info["action_mask"]) == move
+        assert policy.q_values(obs, info["action_mask"]).shape == (3,)
+        obs, _, terminated, truncated, info = env.step(move)
+        if terminated or truncated:
+            break
+    assert all(len(line) == 4 for line in lines) and len(lines) > 1
+
+
+def test_a_line_agent_trains_reloads_acts_alike_and_keeps_its_search_on_export(tmp_path, capsys):
+    import main
+
+    trainer = Trainer("dqn", TRON, steps=400, seed=2, device="cpu", run_dir=tmp_path, overrides=LINE_SMALL,
+                      env_kwargs=pattern_kwargs(TRON), eval_every=400, eval_episodes=4, early_stop=False)
+    trainer.run(progress=False)
+    rows = trainer.learner.buffer.fields["obs"][: trainer.learner.buffer.size]
+    assert rows.shape[1] == 7 and rows.any()  # replay keeps the board alone
+    path = tmp_path / "checkpoints" / "last.pt"
+    loaded = load_agent(str(path))
+    assert loaded.line_ticks == 2 and loaded.spaces["observation"]["shape"] == [7, 16, 16]
+    same_actions(trainer.learner.policy, loaded, TRON, episodes=2)
+    outcome = play_episodes(loaded.act_batch, TRON, pattern_kwargs(TRON), 4, seed=0, wrapper=env_wrapper_of(loaded))
+    assert outcome.returns.shape == (4,)
+    # Games one after another (bench_opponent_agents): the play wrapper's copy of the model learns between them,
+    # the agent's own model stays as saved.
+    saved = {name: tensor.clone() for name, tensor in loaded.opponent_features.predictor.model.state_dict().items()}
+    env = loaded.opponent_features.play_wrapper(make_env(TRON, pattern_kwargs(TRON)))
+    for episode in range(2):
+        obs, info = env.reset(seed=episode)
+        done = False
+        while not done:
+            obs, _, terminated, truncated, info = env.step(loaded.act(obs, info["action_mask"]))
+            done = terminated or truncated
+    assert env.predictor.games == 2 and env.predictor is not loaded.opponent_features.predictor
+    assert any(not torch.equal(saved[name], tensor) for name, tensor in env.predictor.model.state_dict().items())
+    for name, tensor in loaded.opponent_features.predictor.model.state_dict().items():
+        assert torch.equal(saved[name], tensor), name
+    assert not env_wrapper_of(loaded)(make_env(TRON, pattern_kwargs(TRON))).learn  # eval's copies stay frozen
+
+    deeper = tmp_path / "deeper.pt"
+    assert main.main(["export", str(path), "--out", str(deeper), "--set", "search_depth=2"]) == 0
+    assert load_agent(str(deeper)).line_ticks == 4
+    for bad, message in ((["search_depth=0"], "trained with search_depth=1"),
+                         (["opponent_model=false"], "opponent_model is fixed by training")):
+        capsys.readouterr()
+        assert main.main(["export", str(path), "--out", str(tmp_path / "bad.pt"), "--set", *bad]) == 2
+        error = capsys.readouterr().err
+        assert message in error and error.count("\n") == 1
+    assert not (tmp_path / "bad.pt").exists()

@@ -12,7 +12,7 @@ from agents.checkpoint import load_checkpoint, save_checkpoint, slim
 from agents.errors import DojoError
 from agents.search import check_search
 from agents.trainer import Trainer
-from agents.tron_search import tron_line_move, tron_move
+from agents.tron_search import GUARD_MARGIN, _root, _worst_case_scores, tron_line_move, tron_move
 from envs.tron.env import TronEnv
 from envs.tron.rules import (
     OTHER_HEAD,
@@ -237,3 +237,36 @@ def test_the_line_search_never_crashes_when_a_move_is_safe() -> None:
 def test_line_search_depth_is_checked(ticks: int) -> None:
     with pytest.raises(ValueError, match="ticks must be 1..6"):
         tron_line_move(planes(SIX[:2] + [".nA.Bm"] + SIX[3:]), None, [STRAIGHT], ticks, flat_leaves)
+
+
+def likes_some_cells(obs: np.ndarray, legal: np.ndarray) -> np.ndarray:
+    """A network with strong, arbitrary likes: each own head cell has its own value in [-0.5, 0.5]."""
+    cells = obs[:, OWN_HEAD].reshape(len(obs), -1).argmax(axis=1)
+    return ((cells * 7919) % 11) / 10.0 - 0.5
+
+
+def test_the_guard_keeps_the_line_to_moves_near_the_best_worst_case() -> None:
+    rng = np.random.default_rng(3)
+    env = TronEnv(opponent=None, opening_moves=0, size=8)
+    checked, overruled = 0, 0
+    for seed in range(8):
+        env.reset(seed=seed)
+        done = False
+        while not done:
+            obs = env.observation_for(0)
+            line = [int(move) for move in rng.integers(0, 3, 4)]
+            guarded = tron_line_move(obs, None, line, 4, likes_some_cells, guard_depth=2)
+            _, arena, moves = _root(obs, None)
+            worst = dict(zip(moves, _worst_case_scores(arena, moves, 2, False, likes_some_cells)))
+            assert worst[guarded] >= max(worst.values()) - GUARD_MARGIN, (seed, guarded, worst)
+            overruled += guarded != tron_line_move(obs, None, line, 4, likes_some_cells)
+            checked += 1
+            other = rng.choice(np.flatnonzero(env.action_mask_for(1)))
+            *_, terminated, truncated, _ = env.joint_step(guarded, int(other))
+            done = terminated or truncated
+    assert checked > 50 and overruled > 0, (checked, overruled)  # the guard does change some of the line's choices
+
+
+def test_the_guard_depth_is_checked() -> None:
+    with pytest.raises(ValueError, match="guard_depth must be >= 0"):
+        tron_line_move(planes(SIX[:2] + [".nA.Bm"] + SIX[3:]), None, [STRAIGHT], 2, flat_leaves, guard_depth=-1)

@@ -191,8 +191,8 @@ class OpponentFeatures:
 
     @classmethod
     def for_env(cls, env: gym.Env, seed: int, line_ticks: int = 0) -> OpponentFeatures:
-        """Checks that ``env`` is a two-player game with a built-in opponent and planes observations (Tron for
-        ``line_ticks``)."""
+        """Checks that ``env`` is a two-player game with a built-in opponent and planes observations (which games
+        take ``line_ticks``, agents.search.check_lookahead has checked)."""
         env_id = env.spec.id if env.spec is not None else type(env.unwrapped).__name__
         game = env.unwrapped
         if env_id not in GAMES or getattr(game, "opponent_spec", None) is None:

@@ -151,14 +151,22 @@ class DQNPolicy:
     """The greedy policy of a trained Q-network: what ``load_agent`` returns for a DQN checkpoint."""
 
     name = "dqn"
-    env_wrapper = None  # set with opponent_model=true: what every env this policy plays in must be wrapped with
-    line_ticks = 0  # set when that wrapper appends the opponent model's predicted line (the last plane) for the search
-    opponent_features: OpponentFeatures | None = None  # the model behind env_wrapper
+    opponent_features: OpponentFeatures | None = None  # set with opponent_model=true
 
     def __init__(self, net: QNetwork, spaces: dict[str, Any], env_id: str, env_kwargs: dict[str, Any],
                  config: DQNConfig, device: torch.device) -> None:
         self.net, self.spaces, self.env_id, self.env_kwargs = net, spaces, env_id, env_kwargs
         self.config, self.device = config, device
+
+    @property
+    def env_wrapper(self) -> Callable[[Any], Any] | None:
+        """What every env this policy plays in must be wrapped with (opponent_model=true), else None."""
+        return None if self.opponent_features is None else self.opponent_features.eval_wrapper
+
+    @property
+    def line_ticks(self) -> int:
+        """Ticks of the opponent model's predicted line that the wrapper appends (the last plane) for the search."""
+        return 0 if self.opponent_features is None else self.opponent_features.line_ticks
 
     def net_input(self, obs: Any) -> Any:
         """What the network reads of an observation: all of it, or the board without the predicted line's plane."""
@@ -209,9 +217,7 @@ def policy_from_checkpoint(data: dict[str, Any], config: DQNConfig, device: torc
     net.eval()
     policy = DQNPolicy(net, data["spaces"], data["env_id"], data["env_kwargs"], config, device)
     if config.opponent_model:
-        policy.line_ticks = search_line_ticks(config)
-        policy.opponent_features = checkpoint_features(data, policy.line_ticks)
-        policy.env_wrapper = policy.opponent_features.eval_wrapper
+        policy.opponent_features = checkpoint_features(data, search_line_ticks(config))
     return policy
 
 
@@ -256,10 +262,7 @@ class DQNLearner:
         self.updates = 0
         self.last_loss = float("nan")
         self.policy = DQNPolicy(self.q_net, self.spaces, env_id, env_kwargs, config, device)
-        if self.opponent_features is not None:
-            self.policy.opponent_features = self.opponent_features
-            self.policy.env_wrapper = self.opponent_features.eval_wrapper
-            self.policy.line_ticks = self.opponent_features.line_ticks
+        self.policy.opponent_features = self.opponent_features
         self._obs: np.ndarray | None = None
         self._mask: np.ndarray | None = None
         self._episode_return = 0.0

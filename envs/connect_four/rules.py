@@ -15,6 +15,10 @@ import numpy as np
 ROWS = 6
 COLS = 7
 COLUMN_BITS = ROWS + 1  # one sentinel bit on top of each column
+ACTIONS = COLS  # one action per column
+# The observation planes, from the point of view of one player: own discs, the other player's discs, empty.
+PLANE_OWN, PLANE_OTHER, PLANE_EMPTY = 0, 1, 2
+PLANE_COUNT = 3
 # The four line directions as bit shifts: vertical, horizontal, diagonal "/" and diagonal "\".
 DIRECTION_SHIFTS = (1, COLUMN_BITS, COLUMN_BITS + 1, COLUMN_BITS - 1)
 BOTTOM_ROW = sum(1 << (col * COLUMN_BITS) for col in range(COLS))
@@ -92,6 +96,56 @@ class Board:
             if has_four(board.pieces[player]):
                 board.winner = player
         return board
+
+    @classmethod
+    def from_planes(cls, obs: np.ndarray) -> Board:
+        """Rebuild the position from a planes observation; the observer becomes player 0, to move.
+
+        The move order is unknown, so the board cannot undo past its start.
+        """
+        obs = np.asarray(obs)
+        if obs.ndim != 3 or obs.shape[0] < 2 or obs.shape[1:] != (ROWS, COLS):
+            raise ValueError(f"Connect Four planes must have shape (3, {ROWS}, {COLS}), got {obs.shape}")
+        grid = np.full((ROWS, COLS), -1, dtype=np.int8)
+        grid[obs[PLANE_OWN] > 0] = 0
+        grid[obs[PLANE_OTHER] > 0] = 1
+        return cls.from_grid(grid, current_player=0)
+
+    def planes(self, player: int) -> np.ndarray:
+        """Uint8 (3, 6, 7) of 0/1 from ``player``'s point of view: own discs, other discs, empty (row 0 = top)."""
+        grid = self.to_grid()
+        planes = np.empty((PLANE_COUNT, ROWS, COLS), dtype=np.uint8)
+        planes[PLANE_OWN] = grid == player
+        planes[PLANE_OTHER] = grid == 1 - player
+        planes[PLANE_EMPTY] = grid < 0
+        return planes
+
+    # ----- the engine interface that search, bots and learners share (see envs/engine.py) ---------------
+    def movers(self) -> tuple[int, ...]:
+        """The players who choose an action now: the player to move, or nobody once the game is over."""
+        return () if self.is_over() else (self.current_player,)
+
+    def legal_actions(self, player: int) -> np.ndarray:
+        """Bool (7,): the columns ``player`` may play now (all False when it is not that player's turn)."""
+        if player != self.current_player:
+            return np.zeros(COLS, dtype=bool)
+        return self.legal_mask()
+
+    def apply(self, actions: tuple[int, ...] | list[int]) -> None:
+        """Play one action per mover, in :meth:`movers` order (here: the one column of the player to move)."""
+        if len(actions) != 1:
+            raise ValueError(f"Connect Four takes one action per turn, got {len(actions)}")
+        self.play(int(actions[0]))
+
+    def result(self, player: int) -> float:
+        """+1 if ``player`` won, -1 if it lost, 0 for a draw or a game still running."""
+        if self.winner is None:
+            return 0.0
+        return 1.0 if self.winner == player else -1.0
+
+    def key(self) -> tuple[int, int]:
+        """A hashable identity of the position (both bitboards; whose turn follows from the disc counts)."""
+        return self.pieces[0], self.pieces[1]
 
     def copy(self) -> Board:
         twin = Board.__new__(Board)

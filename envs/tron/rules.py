@@ -94,6 +94,67 @@ class TronGame:
         self.crash_cells: list[tuple[int, int] | None] = [None, None]
         self.steps = 0
 
+    def copy(self) -> TronGame:
+        """An independent copy (search plays moves on copies)."""
+        twin = TronGame.__new__(TronGame)
+        twin.size = self.size
+        twin.cells = bytearray(self.cells)
+        twin.grid = np.frombuffer(twin.cells, dtype=np.int8).reshape(self.size, self.size)
+        twin.heads = list(self.heads)
+        twin.headings = list(self.headings)
+        twin.necks = list(self.necks)
+        twin.paths = [list(self.paths[0]), list(self.paths[1])]
+        twin.crashed = list(self.crashed)
+        twin.crash_cells = list(self.crash_cells)
+        twin.steps = self.steps
+        return twin
+
+    @classmethod
+    def from_planes(cls, obs: np.ndarray) -> TronGame:
+        """Rebuild the arena from a planes observation; the observer becomes seat 0.
+
+        Seat 1's observation is the arena turned 180 degrees, so a position rebuilt from it is that turned
+        arena: the same game, seen with the observer in seat 0. The trails' order and the tick count are not in
+        the planes: each path holds the head alone and ``steps`` is the number of trail cells beyond the starts.
+        """
+        obs = np.asarray(obs)
+        if obs.ndim != 3 or obs.shape[0] < PLANE_COUNT or obs.shape[1] != obs.shape[2] or obs.shape[1] < MIN_SIZE:
+            raise ValueError(f"Tron planes must have shape ({PLANE_COUNT}, size, size), got {obs.shape}")
+        game = cls.__new__(cls)
+        game.size = size = int(obs.shape[1])
+        owner = np.zeros((size, size), dtype=np.int8)
+        owner[obs[OWN_TRAIL] > 0] = 1
+        owner[obs[OTHER_TRAIL] > 0] = 2
+        game.cells = bytearray(owner.tobytes())
+        game.grid = np.frombuffer(game.cells, dtype=np.int8).reshape(size, size)
+        game.heads, game.necks, game.headings = [], [], []
+        for head_plane, neck_plane in ((OWN_HEAD, OWN_NECK), (OTHER_HEAD, OTHER_NECK)):
+            head = divmod(int(obs[head_plane].argmax()), size)
+            neck = divmod(int(obs[neck_plane].argmax()), size)
+            game.heads.append(head)
+            game.necks.append(neck)
+            game.headings.append(HEADING_DELTAS.index((head[0] - neck[0], head[1] - neck[1])))
+        game.paths = [[game.heads[0]], [game.heads[1]]]
+        game.crashed = [False, False]
+        game.crash_cells = [None, None]
+        game.steps = max(0, (int((owner > 0).sum()) - 2) // 2)
+        return game
+
+    def planes(self, seat: int) -> np.ndarray:
+        """Uint8 (7, size, size) of 0/1 from ``seat``'s point of view (the observation's layout; seat 1's view is
+        the arena turned 180 degrees)."""
+        size = self.size
+        planes = np.zeros((PLANE_COUNT, size, size), dtype=np.uint8)
+        owner = self.grid
+        for player, offset in ((seat, 0), (1 - seat, OTHER_HEAD - OWN_HEAD)):
+            planes[OWN_TRAIL + offset] = owner == player + 1
+            planes[(OWN_HEAD + offset, *self.heads[player])] = 1
+            neck_row, neck_col = self.necks[player]
+            if 0 <= neck_row < size and 0 <= neck_col < size:  # the virtual neck behind a start cell may be outside
+                planes[OWN_NECK + offset, neck_row, neck_col] = 1
+        planes[ARENA] = 1
+        return planes[:, ::-1, ::-1].copy() if seat == 1 else planes
+
     @property
     def over(self) -> bool:
         return self.crashed[0] or self.crashed[1]
@@ -156,3 +217,30 @@ class TronGame:
         self.crashed = crashed
         self.steps += 1
         return crashed[0], crashed[1]
+
+    # ----- the engine interface that search, bots and learners share (see envs/engine.py) ---------------
+    def movers(self) -> tuple[int, ...]:
+        """The seats that choose an action now: both (the moves are simultaneous), nobody once over."""
+        return () if self.over else (0, 1)
+
+    def legal_actions(self, seat: int) -> np.ndarray:
+        """Bool (3,): ``seat``'s moves that do not crash at once; all True when none is safe (every action is
+        allowed by the rules, a crash is just a loss)."""
+        safe = self.safe_mask(seat)
+        return safe if safe.any() else np.ones(3, dtype=bool)
+
+    def apply(self, actions: tuple[int, ...] | list[int]) -> None:
+        """One tick with both seats' actions, in :meth:`movers` order."""
+        if len(actions) != 2:
+            raise ValueError(f"a Tron tick takes two actions (seat 0, seat 1), got {len(actions)}")
+        self.step(int(actions[0]), int(actions[1]))
+
+    def is_over(self) -> bool:
+        return self.over
+
+    def result(self, seat: int) -> float:
+        """+1 if ``seat`` survived the other's crash, -1 if it crashed alone, 0 for a draw or a running game."""
+        winner = self.winner
+        if winner < 0:
+            return 0.0
+        return 1.0 if winner == seat else -1.0

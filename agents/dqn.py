@@ -41,14 +41,10 @@ from agents.opponent_features import (
     with_opponent_model,
 )
 from agents.replay import ReplayBuffer
-from agents.search import check_lookahead, connect_four_move
-from agents.snake_search import snake_move
-from agents.tron_search import tron_line_move, tron_move
+from agents.search import check_lookahead, search_function
+from envs.tron.search import line_move
 from nets import QHead
 from nets.autoencoder import FrozenLatentFeatures
-
-# Each game's lookahead, for search_depth > 0 (agents/search.py SEARCH_ENVS says how deep each may go).
-SEARCHES = {"dojo/ConnectFour-v0": connect_four_move, "dojo/Tron-v0": tron_move, "dojo/Snake-v0": snake_move}
 
 
 @dataclass
@@ -181,10 +177,10 @@ class DQNPolicy:
     @torch.inference_mode()
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
         if self.line_ticks:
-            return tron_line_move(obs[:-1], action_mask, line_from_plane(obs[-1]), self.line_ticks,
-                                  self.position_values, guard_depth=self.config.search_depth)
+            return line_move(obs[:-1], action_mask, line_from_plane(obs[-1]), self.line_ticks, self.position_values,
+                             guard_depth=self.config.search_depth)
         if self.config.search_depth:
-            return SEARCHES[self.env_id](obs, action_mask, self.config.search_depth, self.position_values)
+            return search_function(self.env_id)(obs, action_mask, self.config.search_depth, self.position_values)
         # The hot path of training (one call per env step): no numpy round trip for the values.
         batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
         return int(masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax())

@@ -16,7 +16,7 @@ the prediction cannot know yet) and learns online after games; evaluation envs g
 Tron with a lookahead (``search_depth > 0``) uses the model differently, because the planes above did not help
 there (bench_opponent_conditioning) while a deeper search along the predicted path did (bench_opponent_search):
 the wrapper appends ONE plane that carries the other cycle's predicted moves (``line_plane``), the policy's
-lookahead follows them (``agents.tron_search.tron_line_move``, ``LINE_TICKS_PER_DEPTH`` ticks per search_depth:
+lookahead follows them (``envs.tron.search.line_move``, ``LINE_TICKS_PER_DEPTH`` ticks per search_depth:
 3**(2d) own lines, as many leaves as the joint search's 9**d) among the moves the worst-case search at
 search_depth finds near-best (the guard), and the network reads the board planes only.
 The line travels in the observation because that is all a policy sees of a vector env's per-slot predictors.
@@ -31,11 +31,12 @@ import numpy as np
 
 from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
-from envs.connect_four.env import PLANE_EMPTY
-from envs.tron.rules import ACTION_DELTAS, HEADING_DELTAS, OTHER_HEAD, OTHER_NECK, OTHER_TRAIL, OWN_TRAIL, PLANE_COUNT
+from envs import registry
+from envs.connect_four.rules import Board
+from envs.tron.rules import PLANE_COUNT, TronGame
 from envs.tron.territory import territory_planes
 
-GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
+GAMES = {registry.CONNECT_FOUR.env_id: "connect_four", registry.TRON.env_id: "tron"}
 LEVELS = (0.25, 0.5, 0.75)
 # Online learning costs ~75 ms per Connect Four game and ~250 ms per Tron game on one CPU core, more than the
 # game itself: after the first games (the model reaches ~90% top-1 within 50) it learns from every Nth game only.
@@ -57,44 +58,27 @@ def prediction_planes(game: str, board: np.ndarray, probabilities: np.ndarray) -
 
 def connect_four_targets(board: np.ndarray) -> list[tuple[int, int] | None]:
     """The cell a disc dropped into each column lands on (None for a full column)."""
-    empty = board[PLANE_EMPTY]
-    rows = empty.shape[0] - 1 - np.argmax(empty[::-1], axis=0)  # the lowest empty row of each column
-    return [(int(row), col) if empty[row, col] else None for col, row in enumerate(rows)]
+    position = Board.from_planes(board)
+    return [(position.landing_row(col), col) if legal else None for col, legal in enumerate(position.legal_mask())]
 
 
 def tron_targets(board: np.ndarray) -> list[tuple[int, int] | None]:
     """The cells the other cycle's head enters with left, straight and right (None where off the arena)."""
-    size = board.shape[-1]
-    head = divmod(int(board[OTHER_HEAD].argmax()), size)
-    neck = divmod(int(board[OTHER_NECK].argmax()), size)
-    delta = (head[0] - neck[0], head[1] - neck[1])
-    if not board[OTHER_HEAD].any() or delta not in HEADING_DELTAS:
-        return [None, None, None]  # no heading to turn from (a crashed or absent cycle)
-    targets: list[tuple[int, int] | None] = []
-    for d_row, d_col in ACTION_DELTAS[HEADING_DELTAS.index(delta)]:
-        row, col = head[0] + d_row, head[1] + d_col
-        targets.append((row, col) if 0 <= row < size and 0 <= col < size else None)
-    return targets
+    game = TronGame.from_planes(board)
+    targets = [game.target(1, action) for action in range(3)]
+    return [(row, col) if 0 <= row < game.size and 0 <= col < game.size else None for row, col in targets]
 
 
 def tron_other_moves(board: np.ndarray, move: int) -> tuple[np.ndarray, np.ndarray] | None:
     """The board after the other cycle alone makes ``move`` (the own cycle stands), and the other's non-crashing
     moves from there (all True when none is, as the env's masks); None when ``move`` crashes it."""
-    targets = tron_targets(board)
-    cell = targets[move]
-    blocked = (board[OWN_TRAIL] | board[OTHER_TRAIL]) > 0
-    if cell is None or blocked[cell]:
+    game = TronGame.from_planes(board)
+    if not game.move_alone(1, move):
         return None
-    after = board.copy()
-    after[OTHER_NECK] = after[OTHER_HEAD]
-    after[OTHER_HEAD] = 0
-    after[OTHER_HEAD][cell] = 1
-    after[OTHER_TRAIL][cell] = 1
-    if after.shape[0] > PLANE_COUNT:  # the territory planes the agent reads follow the moved head
-        after[PLANE_COUNT:] = territory_planes(after[:PLANE_COUNT])
-    blocked[cell] = True
-    mask = np.array([target is not None and not blocked[target] for target in tron_targets(after)])
-    return after, mask if mask.any() else np.ones(len(mask), dtype=bool)
+    after = game.planes(0)
+    if board.shape[0] > PLANE_COUNT:  # the territory planes the agent reads follow the moved head
+        after = np.concatenate([after, territory_planes(game)])
+    return after, game.legal_actions(1)
 
 
 def line_plane(line: list[int], board: np.ndarray) -> np.ndarray:

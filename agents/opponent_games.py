@@ -21,7 +21,7 @@ from agents.common import make_env, new_run_dir, set_torch_threads
 from agents.config import apply_overrides
 from agents.errors import DojoError
 from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor, Scores
-from envs.opponents import make_opponent
+from envs.registry import make_bot
 
 Policy = Callable[[np.ndarray, np.ndarray], int]
 GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
@@ -39,7 +39,8 @@ def game_of(env_id: str) -> str:
 
 def build_opponent(env_id: str, spec: str, rng: np.random.Generator) -> Policy:
     try:
-        return make_opponent(game_of(env_id), spec, rng)
+        game_of(env_id)
+        return make_bot(env_id, spec, rng)
     except ValueError as error:
         raise DojoError(str(error)) from None
 

@@ -2,7 +2,7 @@
 
 * worst case: the agent's own lookahead (`search_depth=2`: both cycles' 9 joint moves per tick, the other
   cycle's worst reply counted);
-* predicted line: `agents.tron_search.tron_line_move`, `--ticks` ticks deep against the path the opponent model
+* predicted line: `envs.tron.search.line_move`, `--ticks` ticks deep against the path the opponent model
   predicts (the LSTM rolled forward: `agents.opponent_features.tron_predicted_line`);
 * straight line: the same search against a path without the model (the other cycle keeps straight on, dodging
   where that crashes). This is the control: it has the deeper search and not the prediction.
@@ -35,7 +35,9 @@ import envs  # noqa: E402,F401  (registers the dojo envs)
 from agents import DojoError, load_agent  # noqa: E402
 from agents.opponent_features import OpponentModelWrapper, tron_predicted_line  # noqa: E402
 from agents.opponent_model import OpponentPredictor  # noqa: E402
-from agents.tron_search import MAX_LINE_TICKS, tron_line_move, tron_move  # noqa: E402
+from envs.tron.search import MAX_LINE_TICKS  # noqa: E402
+from envs.tron.search import line_move as tron_line_move  # noqa: E402
+from envs.tron.search import search_move as tron_move  # noqa: E402
 
 TRON = "dojo/Tron-v0"
 ARMS = ("worst case", "predicted line", "straight line")

@@ -1,4 +1,4 @@
-"""Dojo's games as gymnasium environments; importing this package registers them.
+"""Dojo's games as gymnasium environments; importing this package registers them (from ``envs.registry``).
 
 Nothing here imports torch or the agents, and pygame is imported only for ``render_mode="human"``.
 """
@@ -7,26 +7,12 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-CLASSIC_CONTROL: tuple[str, ...] = ("CartPole-v1", "MountainCar-v0", "Acrobot-v1", "Pendulum-v1")
+from envs import registry
 
+CLASSIC_CONTROL: tuple[str, ...] = tuple(game.env_id for game in registry.GAMES if game.entry_point is None)
 # Entry points are strings so that importing ``envs`` stays cheap: a game's module loads on first make().
-GRID_GAMES: dict[str, str] = {
-    "dojo/Snake-v0": "envs.snake.env:SnakeEnv",
-    "dojo/Maze-v0": "envs.maze.env:MazeEnv",
-    "dojo/ConnectFour-v0": "envs.connect_four.env:ConnectFourEnv",
-    "dojo/Tron-v0": "envs.tron.env:TronEnv",
-}
-
-TWO_PLAYER: frozenset[str] = frozenset({"dojo/ConnectFour-v0", "dojo/Tron-v0"})
-
-# The return at which an env counts as solved by the periodic evaluation (mean over the eval episodes).
-# Pendulum has no threshold in gymnasium's registry; -200 is the usual bar.
-SOLVED_THRESHOLDS: dict[str, float] = {
-    "CartPole-v1": 475.0,
-    "Acrobot-v1": -100.0,
-    "MountainCar-v0": -110.0,
-    "Pendulum-v1": -200.0,
-}
+GRID_GAMES: dict[str, str] = {game.env_id: game.entry_point for game in registry.GAMES if game.entry_point}
+TWO_PLAYER: frozenset[str] = frozenset(game.env_id for game in registry.GAMES if game.two_player)
 
 
 def _register() -> None:
@@ -42,10 +28,10 @@ def all_env_ids() -> list[str]:
 
 def solved_threshold(env_id: str) -> float | None:
     """The evaluation return that counts as solved, or None where the game has no such bar."""
-    if env_id in SOLVED_THRESHOLDS:
-        return SOLVED_THRESHOLDS[env_id]
-    spec = gym.spec(env_id)
-    return spec.reward_threshold
+    known = registry.game(env_id)
+    if known is not None and known.solved_threshold is not None:
+        return known.solved_threshold
+    return gym.spec(env_id).reward_threshold
 
 
 _register()

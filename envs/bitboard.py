@@ -1,4 +1,4 @@
-"""Square grids as python-int bitboards, for flood fills shared by the games and their lookaheads.
+"""Square grids as python-int bitboards: the one flood fill that the games, their bots and their lookaheads share.
 
 Each row gets a guard bit (always 0) so horizontal shifts cannot wrap into the next row; one BFS step for every
 cell at once is then five shifts and an and.
@@ -27,3 +27,20 @@ def from_bitboard(bits: int, size: int) -> np.ndarray:
 def grow(region: int, stride: int) -> int:
     """``region`` plus its four-neighbours (unmasked: and it with the free cells)."""
     return region | (region << 1) | (region >> 1) | (region << stride) | (region >> stride)
+
+
+def flood(region: int, allowed: int, stride: int) -> int:
+    """``region`` grown through the ``allowed`` cells until it stops growing (a flood fill)."""
+    while True:
+        grown = grow(region, stride) & allowed
+        if grown == region:
+            return region
+        region = grown
+
+
+def board_cells(size: int) -> int:
+    """Every cell of a size x size board as a bitboard (the guard bits clear)."""
+    return _BOARD_CELLS.get(size) or _BOARD_CELLS.setdefault(size, to_bitboard(np.ones((size, size), dtype=bool)))
+
+
+_BOARD_CELLS: dict[int, int] = {}

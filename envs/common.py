@@ -1,6 +1,8 @@
-"""Pieces every grid game shares: pixel observations and the lazily opened human window."""
+"""Pieces every grid game shares: pixel observations, the lazily opened human window and the bots' helpers."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -21,6 +23,13 @@ def downscale(frame: np.ndarray, size: int) -> np.ndarray:
         area = np.outer(np.diff(rows), np.diff(cols))[..., None]
         return (total // area).astype(np.uint8)
     return frame[np.minimum(rows[:-1], height - 1)][:, np.minimum(cols[:-1], width - 1)].copy()
+
+
+def keys_to_action(keys: dict[str, object]) -> dict[tuple[int, ...], object]:
+    """``envs.registry`` key names -> actions as gymnasium.utils.play wants them: {(pygame key code,): action}."""
+    import pygame
+
+    return {(getattr(pygame, f"K_{name}"),): action for name, action in keys.items()}
 
 
 class HumanWindow:
@@ -69,3 +78,36 @@ def rounded_rect_mask(height: int, width: int, radius: int) -> np.ndarray:
     dy = np.maximum(0, np.maximum(radius - 0.5 - ys, ys - (height - radius - 0.5)))
     dx = np.maximum(0, np.maximum(radius - 0.5 - xs, xs - (width - radius - 0.5)))
     return dy**2 + dx**2 <= radius**2
+
+
+# ----- what every game's lookahead (envs/<game>/search.py) scores the same way -------------------------
+PROVEN = 2.0  # a won or lost line scores beyond any learned value (rewards are +-1), so a proof beats an estimate
+SOONER = 0.01  # a win found sooner (a loss later) scores higher: the search finishes games, and resists
+
+
+# ----- built-in opponents ("bots") -----------------------------------------------------------------------
+Bot = Callable[[np.ndarray, np.ndarray], int]
+"""A built-in opponent: ``(its own planes observation, its action mask) -> action``."""
+
+PATTERN_NOISE = 0.05  # share of moves a pattern bot plays at random: a habit, not a script (at 0.1 no
+# predictor can reach 90% top-1 over 10 games on some seeds; the opponent-model bench prints that ceiling)
+
+
+def random_allowed(mask: np.ndarray | list[bool], rng: np.random.Generator) -> int:
+    """A uniformly random action among the True entries of ``mask`` (among all actions if none is True)."""
+    # rng.random() costs a third of rng.integers() per call, which matters at tens of thousands of steps/s.
+    flags = mask.tolist() if isinstance(mask, np.ndarray) else mask
+    allowed = [action for action, ok in enumerate(flags) if ok]
+    if not allowed:
+        return int(rng.random() * len(mask))
+    return allowed[int(rng.random() * len(allowed))]
+
+
+class RandomBot:
+    """Uniform over the moves the mask allows."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+
+    def __call__(self, obs: np.ndarray, action_mask: np.ndarray) -> int:
+        return random_allowed(action_mask, self.rng)

@@ -256,7 +256,7 @@ def test_draw_gives_zero_and_ends() -> None:
 
 
 def test_illegal_move_raises_naming_the_column() -> None:
-    env = ConnectFourEnv(opponent=always(0))
+    env = ConnectFourEnv(opponent=always(0), illegal_move="raise")
     env.reset(seed=0)
     for _ in range(3):
         env.step(0)
@@ -267,8 +267,8 @@ def test_illegal_move_raises_naming_the_column() -> None:
         env.step(9)
 
 
-def test_illegal_move_can_lose() -> None:
-    env = ConnectFourEnv(opponent=always(0), illegal_move="lose")
+def test_an_illegal_move_loses_by_default() -> None:
+    env = ConnectFourEnv(opponent=always(0))
     env.reset(seed=0)
     for _ in range(3):
         env.step(0)

@@ -22,9 +22,9 @@ from agents.opponent_features import (
 )
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
-from agents.tron_search import tron_line_move
 from envs.tron.env import TronEnv
-from envs.tron.rules import OTHER_HEAD, OTHER_NECK, OTHER_TRAIL
+from envs.tron.rules import OTHER_HEAD, OTHER_NECK, OTHER_TRAIL, TronGame
+from envs.tron.search import line_move as tron_line_move
 from envs.tron.territory import territory_planes
 
 C4, TRON = "dojo/ConnectFour-v0", "dojo/Tron-v0"
@@ -239,7 +239,7 @@ def test_tron_other_moves_moves_only_the_other_cycle():
     assert after[OTHER_NECK, 8, 11] == 1 and after[OTHER_NECK].sum() == 1
     assert after[OTHER_TRAIL, 8, 10] == 1 and after[OTHER_TRAIL].sum() == board[OTHER_TRAIL].sum() + 1
     assert (after[:OTHER_HEAD] == board[:OTHER_HEAD]).all()  # the own cycle stands
-    assert (after[7:] == territory_planes(after[:7])).all()
+    assert (after[7:] == territory_planes(TronGame.from_planes(after))).all()
     assert mask.tolist() == [True, True, True]
     turned_back = board.copy()
     turned_back[OTHER_TRAIL, 8, 10] = 1  # a trail cell straight ahead: straight on crashes

@@ -1,4 +1,4 @@
-"""Connect Four lookahead (agents/search.py): tactics the rules decide, leaf scoring, and the DQN hook."""
+"""Connect Four lookahead (envs/connect_four/search.py): tactics the rules decide, leaf scoring, and the DQN hook."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from agents.errors import DojoError
-from agents.search import MAX_SEARCH_DEPTH, check_search, connect_four_move
+from agents.search import MAX_SEARCH_DEPTH, check_search
 from agents.trainer import Trainer
+from envs.connect_four.search import search_move as connect_four_move
 
 
 def planes(rows: list[str]) -> np.ndarray:
@@ -85,7 +86,7 @@ def test_full_columns_and_the_mask_are_respected() -> None:
     ("dojo/ConnectFour-v0", "planes", MAX_SEARCH_DEPTH + 1, "0..6"),
     ("dojo/ConnectFour-v0", "planes", -1, "0..6"),
     ("dojo/ConnectFour-v0", "pixels", 2, "obs_mode=planes"),
-    ("dojo/Maze-v0", "planes", 2, "Connect Four, Tron or Snake"),
+    ("dojo/Maze-v0", "planes", 2, "search_depth needs Snake, Connect Four, Tron"),
 ])
 def test_bad_search_settings(env_id: str, mode: str, depth: int, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -94,7 +95,7 @@ def test_bad_search_settings(env_id: str, mode: str, depth: int, message: str) -
 
 
 def test_dqn_refuses_search_outside_connect_four(tmp_path) -> None:
-    with pytest.raises(DojoError, match="search_depth needs Connect Four"):
+    with pytest.raises(DojoError, match="search_depth needs"):
         Trainer("dqn", "CartPole-v1", steps=10, run_dir=tmp_path / "run", overrides=["search_depth=2"])
 
 

@@ -1,4 +1,4 @@
-"""The Snake lookahead (agents/snake_search.py) and ``export --set`` (how the shipped Snake agent gets it)."""
+"""The Snake lookahead (envs/snake/search.py) and ``export --set`` (how the shipped Snake agent gets it)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import pytest
 
 import main
 from agents import load_agent
-from agents.snake_search import SnakeBoard, snake_move
 from agents.trainer import Trainer
 from envs.snake.env import SnakeEnv
-from envs.snake.rules import DOWN, LEFT, RIGHT, UP
+from envs.snake.rules import DOWN, LEFT, RIGHT, UP, SnakeRules
+from envs.snake.search import region
+from envs.snake.search import search_move as snake_move
 
 
 def position(body: list[tuple[int, int]], direction: int, apple: tuple[int, int] | None, size: int = 6):
@@ -51,8 +52,8 @@ def test_a_pocket_smaller_than_the_body_is_avoided() -> None:
     body = [(1, 0), (1, 1), (1, 2), (1, 3), (1, 4), (1, 5), (2, 5), (2, 4), (2, 3), (2, 2), (2, 1), (3, 1), (3, 2),
             (3, 3)]
     obs = position(body, LEFT, (5, 5))
-    up_board = SnakeBoard.from_planes(obs).step(UP)[1]
-    assert up_board is not None and up_board.region() < len(body)
+    up_board = SnakeRules.from_planes(obs)
+    assert not up_board.step(UP).died and region(up_board) < len(body)
 
     def loves_the_top(planes: np.ndarray, masks: np.ndarray) -> np.ndarray:
         heads = planes[:, 1].reshape(len(planes), -1).argmax(axis=1)
@@ -69,10 +70,10 @@ def test_reconstruction_matches_the_env() -> None:
         obs, _ = env.reset(seed=seed)
         done = False
         while not done:
-            board = SnakeBoard.from_planes(obs)
-            assert board.cells() == [env.rules.row_col(cell) for cell in env.rules.body]
-            assert board.heading() == env.rules.direction
-            assert np.array_equal(board.planes(board.apple), obs)
+            board = SnakeRules.from_planes(obs)
+            assert list(board.body) == list(env.rules.body) and board.apple == env.rules.apple
+            assert board.direction == env.rules.direction
+            assert np.array_equal(board.planes(), obs)
             action = snake_move(obs, None, 1, flat_leaves) if rng.random() < 0.9 else int(rng.integers(4))
             obs, _, terminated, truncated, _ = env.step(action)
             done = terminated or truncated

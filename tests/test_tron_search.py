@@ -1,4 +1,4 @@
-"""Tron territory planes (envs/tron/territory.py) and the Tron lookahead (agents/tron_search.py)."""
+"""Tron territory planes (envs/tron/territory.py) and the Tron lookahead (envs/tron/search.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from agents.checkpoint import load_checkpoint, save_checkpoint, slim
 from agents.errors import DojoError
 from agents.search import check_search
 from agents.trainer import Trainer
-from agents.tron_search import GUARD_MARGIN, _root, _worst_case_scores, tron_line_move, tron_move
 from envs.tron.env import TronEnv
 from envs.tron.rules import (
     OTHER_HEAD,
@@ -25,7 +24,12 @@ from envs.tron.rules import (
     STRAIGHT,
     TURN_LEFT,
     TURN_RIGHT,
+    TronGame,
 )
+from envs.tron.search import GUARD_MARGIN, _root
+from envs.tron.search import line_move as tron_line_move
+from envs.tron.search import search_move as tron_move
+from envs.tron.search import worst_case_scores as _worst_case_scores
 from envs.tron.territory import territory_planes
 
 
@@ -135,7 +139,7 @@ def test_leaves_are_the_own_view_of_each_joint_move_in_one_batch() -> None:
     leaves, legal = calls[0]
     assert leaves.shape == (9, 9, 16, 16) and legal.shape == (9, 3) and legal.any(axis=1).all()
     for leaf in leaves:
-        assert (leaf[7:] == territory_planes(leaf[:7])).all()
+        assert (leaf[7:] == territory_planes(TronGame.from_planes(leaf))).all()
         assert leaf[OWN_TRAIL].sum() == obs[OWN_TRAIL].sum() + 1 and leaf[OWN_HEAD].sum() == 1
         assert leaf[OWN_NECK, 7, 4] == 1  # the old head is the new neck
     # A real joint step gives the same planes as the search's leaf for that pair of moves (own left, other left).
@@ -182,7 +186,7 @@ def test_dqn_with_tron_search_trains_and_reloads(tmp_path) -> None:
     obs = np.concatenate([planes(TACTICS[3][1]), np.zeros((2, 6, 6), dtype=np.uint8)])
     obs = np.pad(obs, ((0, 0), (0, 10), (0, 10)))
     obs[PLANE_COUNT - 1] = 1
-    obs[7:] = territory_planes(obs[:7])
+    obs[7:] = territory_planes(TronGame.from_planes(obs))
     assert agent.act(obs, np.ones(3, dtype=bool)) == STRAIGHT
     # A float16 export (how the shipped Tron agent stays small) is half the size and loads into the same net.
     full = save_checkpoint(tmp_path / "full.pt", slim(load_checkpoint(tmp_path / "run" / "checkpoints" / "last.pt")))

@@ -14,7 +14,7 @@ import pygame
 
 from agents import load_agent
 from agents.errors import DojoError
-from envs.opponents import make_opponent
+from envs.registry import make_bot
 from ui import catalog
 from ui.runs import best_for
 
@@ -74,7 +74,7 @@ class BuiltinPlayer:
         if game is None:
             raise DojoError(f"{catalog.title(env_id)} has no built-in opponents")
         try:
-            self.policy = make_opponent(game, spec, rng)
+            self.policy = make_bot(env_id, spec, rng)
         except ValueError as error:
             raise DojoError(str(error)) from None
         self.spec = spec

@@ -9,13 +9,17 @@ Actions: Discrete(7), the column to drop into; ``info["action_mask"]`` and ``act
 columns.
 
 Two ways to play:
-* ``opponent`` given (a name from ``envs.opponents`` or a callable ``(planes_obs, mask) -> column``): ``step``
-  plays the agent's move, then the opponent's reply. Reward +1 win, -1 loss (or illegal move with
-  ``illegal_move="lose"``), 0 otherwise. The opponent always receives its own PLANES observation.
+* ``opponent`` given (a bot name from ``envs.registry`` or a callable ``(planes_obs, mask) -> column``; another
+  for one episode with ``reset(options={"opponent": ...})``): ``step`` plays the agent's move, then the
+  opponent's reply. Reward +1 win, -1 loss (or an illegal move), 0 otherwise. The opponent always receives its
+  own PLANES observation.
 * ``opponent=None``: both seats are driven from outside. ``step`` plays the move of ``current_player`` and
   returns the observation for the player to move NEXT together with the reward of the player who JUST MOVED
-  (+1 if that move won, -1 if it was an illegal move under ``illegal_move="lose"``, else 0). ``agent_first``
-  does not apply and ``info["agent_seat"]`` is -1.
+  (+1 if that move won, -1 if it was an illegal move, else 0). ``agent_first`` does not apply and
+  ``info["agent_seat"]`` is -1.
+
+An illegal move (a full column) loses the game by default, as in PettingZoo, so a learner without action masks
+(Stable-Baselines3's PPO) trains unchanged; ``illegal_move="raise"`` raises ValueError instead.
 
 ``info["opponent_move"]`` is the column the built-in opponent played during this reset or step (-1 if none);
 when it moved, ``info["opponent_board"]`` (the planes it moved on, from the agent's point of view) and
@@ -29,14 +33,13 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.common import HumanWindow, downscale
+from envs.common import Bot, HumanWindow, downscale
 from envs.connect_four.render import ConnectFourRenderer
-from envs.connect_four.rules import COLS, ROWS, Board
-from envs.opponents import Opponent, make_opponent
+from envs.connect_four.rules import COLS, PLANE_EMPTY, PLANE_OTHER, PLANE_OWN, ROWS, Board
+from envs.registry import CONNECT_FOUR, make_bot
 
 OBS_MODES = ("planes", "pixels")
-ILLEGAL_MOVE_POLICIES = ("raise", "lose")
-PLANE_OWN, PLANE_OTHER, PLANE_EMPTY = 0, 1, 2
+ILLEGAL_MOVE_POLICIES = ("lose", "raise")
 
 
 MAX_OPENING_MOVES = 6  # fewer than the seven plies a win needs, so an opening never ends the game
@@ -47,9 +50,9 @@ class ConnectFourEnv(gym.Env):
 
     def __init__(
         self,
-        opponent: str | Opponent | None = "random",
+        opponent: str | Bot | None = "random",
         agent_first: bool | str = True,
-        illegal_move: str = "raise",
+        illegal_move: str = "lose",
         obs_mode: str = "planes",
         pixel_size: int = 64,
         render_mode: str | None = None,
@@ -71,7 +74,7 @@ class ConnectFourEnv(gym.Env):
                 f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"
             )
         if opponent is not None:
-            make_opponent("connect_four", opponent, np.random.default_rng(0))  # fail fast on a bad spec
+            make_bot(CONNECT_FOUR.env_id, opponent, np.random.default_rng(0))  # fail fast on a bad spec
         self.opponent_spec = opponent
         self.opening_moves = int(opening_moves)
         self.agent_first = agent_first
@@ -92,7 +95,7 @@ class ConnectFourEnv(gym.Env):
         self._planes[:, PLANE_EMPTY] = 1
         self.agent_seat = -1 if opponent is None else 0
         self._next_agent_seat: int | None = None  # for agent_first="alternate"
-        self._opponent: Opponent | None = None
+        self._opponent: Bot | None = None
         self._forfeit_winner = -1
         self._illegal = False
         self._opponent_turn: tuple[int, np.ndarray, np.ndarray] | None = None  # (move, board, mask), this step
@@ -110,6 +113,7 @@ class ConnectFourEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
+        spec = (options or {}).get("opponent", self.opponent_spec)
         self._needs_reset = False
         self.board = Board()
         self._planes[:] = 0
@@ -117,14 +121,14 @@ class ConnectFourEnv(gym.Env):
         self._forfeit_winner = -1
         self._illegal = False
         self._opponent_turn = None
-        if self.opponent_spec is None:
-            self.agent_seat = -1
+        if spec is None:
+            self.agent_seat, self._opponent = -1, None
         else:
             self.agent_seat = self._choose_agent_seat(seed)
             # Rebuilt every episode so it draws from the (possibly re-seeded) env generator.
-            self._opponent = make_opponent("connect_four", self.opponent_spec, self.np_random)
+            self._opponent = make_bot(CONNECT_FOUR.env_id, spec, self.np_random)
         self._play_opening()
-        if self.opponent_spec is not None and self.board.current_player != self.agent_seat:
+        if self._opponent is not None and self.board.current_player != self.agent_seat:
             self._play_opponent()
         if self.render_mode == "human":
             self.render()
@@ -148,7 +152,7 @@ class ConnectFourEnv(gym.Env):
             self._play(col)
             if self.board.winner == mover:
                 reward = 1.0
-            elif self.opponent_spec is not None and not self.board.is_over():
+            elif self._opponent is not None and not self.board.is_over():
                 self._play_opponent()
                 if self.board.winner is not None:
                     reward = -1.0

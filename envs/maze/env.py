@@ -35,9 +35,10 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.common import HumanWindow, downscale
+from envs.common import HumanWindow, downscale, keys_to_action
 from envs.maze.render import MazeRenderer
-from envs.maze.rules import DOWN, LEFT, MIN_SIZE, RIGHT, UP, MazeRules
+from envs.maze.rules import MIN_SIZE, MazeRules
+from envs.registry import MAZE
 
 OBS_MODES: tuple[str, ...] = ("planes", "pixels", "index")
 WALLS, AGENT, GOAL = 0, 1, 2
@@ -201,23 +202,12 @@ class MazeEnv(gym.Env):
 
     # ----------------------------------------------------------------- play helpers
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
-        """Arrow keys and WASD (pygame key codes) -> moves, for ``gymnasium.utils.play`` and the UI.
+        """Arrow keys and WASD (pygame key codes, from ``envs.registry``) -> moves, for ``gymnasium.utils.play``.
 
         Every action moves (or bumps), so there is no "do nothing" action: play the maze turn by turn
         (``gymnasium.utils.play(..., wait_on_player=True)``).
         """
-        import pygame
-
-        return {
-            (pygame.K_UP,): UP,
-            (pygame.K_RIGHT,): RIGHT,
-            (pygame.K_DOWN,): DOWN,
-            (pygame.K_LEFT,): LEFT,
-            (pygame.K_w,): UP,
-            (pygame.K_d,): RIGHT,
-            (pygame.K_s,): DOWN,
-            (pygame.K_a,): LEFT,
-        }
+        return keys_to_action(MAZE.controls.keys)
 
     def set_layout(
         self, walls: np.ndarray, start: int = 0, goal: int | None = None

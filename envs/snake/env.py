@@ -29,14 +29,12 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from envs.common import HumanWindow, downscale
+from envs.common import HumanWindow, downscale, keys_to_action
+from envs.registry import SNAKE
 from envs.snake.render import SnakeRenderer
-from envs.snake.rules import DOWN, LEFT, MIN_SIZE, RIGHT, UP, SnakeRules
+from envs.snake.rules import APPLE, BODY, FREE, FULL, HEAD, MIN_SIZE, NUM_PLANES, SnakeRules, order_step
 
 OBS_MODES: tuple[str, ...] = ("planes", "pixels")
-BODY, HEAD, APPLE, FREE = 0, 1, 2, 3
-NUM_PLANES = 4
-FULL = 255
 DISPLAY_BOARD_PX = 640  # big boards get smaller cells so the display frame stays on screen
 
 
@@ -101,9 +99,7 @@ class SnakeEnv(gym.Env):
                 0, FULL, (3, self.pixel_size, self.pixel_size), dtype=np.uint8
             )
 
-        # Body values step down by order_step per segment; the largest step that keeps a full-board snake's
-        # tail at >= 1, so long snakes keep distinct values (boards over 255 cells clip the far tail at 1).
-        self.order_step = max(1, (FULL - 1) // max(1, self.size * self.size - 1))
+        self.order_step = order_step(self.size)  # body values step down this much per segment
         self._planes = np.zeros((NUM_PLANES, self.size, self.size), dtype=np.uint8)
         # Flat views of each plane: the rules number cells row-major, so a cell index writes directly.
         self._body_flat = self._planes[BODY].reshape(-1)
@@ -162,23 +158,12 @@ class SnakeEnv(gym.Env):
 
     # ----------------------------------------------------------------- play helpers
     def get_keys_to_action(self) -> dict[tuple[int, ...], int]:
-        """Arrow keys and WASD (pygame key codes) -> headings, for ``gymnasium.utils.play`` and the UI.
+        """Arrow keys and WASD (pygame key codes, from ``envs.registry``) -> headings, for ``gymnasium.utils.play``.
 
         Snake has no "do nothing" action; the no-key default that keeps the current heading changes as the
         snake turns, so read it from ``noop_action`` each tick.
         """
-        import pygame
-
-        return {
-            (pygame.K_UP,): UP,
-            (pygame.K_RIGHT,): RIGHT,
-            (pygame.K_DOWN,): DOWN,
-            (pygame.K_LEFT,): LEFT,
-            (pygame.K_w,): UP,
-            (pygame.K_d,): RIGHT,
-            (pygame.K_s,): DOWN,
-            (pygame.K_a,): LEFT,
-        }
+        return keys_to_action(SNAKE.controls.keys)
 
     @property
     def noop_action(self) -> int:
@@ -196,15 +181,7 @@ class SnakeEnv(gym.Env):
 
     # ----------------------------------------------------------------- observation bookkeeping
     def _rebuild_planes(self) -> None:
-        planes = self._planes
-        planes.fill(0)
-        planes[FREE] = FULL
-        for order, cell in enumerate(self.rules.body):
-            self._body_flat[cell] = max(1, FULL - order * self.order_step)
-            self._free_flat[cell] = 0
-        self._head_flat[self.rules.body[0]] = FULL
-        if self.rules.apple >= 0:
-            self._apple_flat[self.rules.apple] = FULL
+        self.rules.write_planes(self._planes)
 
     def _advance_planes(self, old_head: int, freed_cell: int, ate: bool) -> None:
         """Update the cached planes after a move instead of redrawing the board."""

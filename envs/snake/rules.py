@@ -19,6 +19,17 @@ COL_STEP: tuple[int, ...] = (0, 1, 0, -1)
 START_LENGTH = 3
 MIN_SIZE = 4
 NO_CELL = -1
+# The planes observation (uint8 (4, size, size), values 0..255): the body valued by its place (255 at the head,
+# ``order_step`` less per segment towards the tail, never below 1), the head, the apple, the cells without snake.
+BODY, HEAD, APPLE, FREE = 0, 1, 2, 3
+NUM_PLANES = 4
+FULL = 255
+
+
+def order_step(size: int) -> int:
+    """How much each body segment's plane value falls towards the tail: the largest step that keeps a full-board
+    snake's tail at >= 1, so long snakes keep distinct values (boards over 255 cells clip the far tail at 1)."""
+    return max(1, (FULL - 1) // max(1, size * size - 1))
 
 
 class StepOutcome(NamedTuple):
@@ -68,6 +79,69 @@ class SnakeRules:
 
     def cell(self, row: int, col: int) -> int:
         return row * self.size + col
+
+    def copy(self) -> SnakeRules:
+        """An independent copy without the apple generator: a search's position, where eating places no apple."""
+        twin = SnakeRules.__new__(SnakeRules)
+        twin.size, twin.area = self.size, self.area
+        twin.body = self.body.copy()
+        twin.occupied = bytearray(self.occupied)
+        twin.free_cells, twin.free_slot, twin.free_count = list(self.free_cells), list(self.free_slot), self.free_count
+        twin.direction, twin.apple, twin.score = self.direction, self.apple, self.score
+        twin.steps_since_food, twin.dead, twin.won = self.steps_since_food, self.dead, self.won
+        twin._rng = None
+        return twin
+
+    # ----------------------------------------------------------------- the planes observation
+    def write_planes(self, planes: np.ndarray) -> None:
+        """Fill ``planes`` (uint8 (4, size, size)) with this position's observation."""
+        planes.fill(0)
+        planes[FREE] = FULL
+        flat = planes.reshape(NUM_PLANES, -1)
+        body = np.fromiter(self.body, dtype=np.intp, count=len(self.body))
+        flat[BODY, body] = np.maximum(1, FULL - np.arange(len(body)) * order_step(self.size))
+        flat[FREE, body] = 0
+        flat[HEAD, body[0]] = FULL
+        if self.apple >= 0:
+            flat[APPLE, self.apple] = FULL
+
+    def planes(self) -> np.ndarray:
+        """This position's planes observation (a new array)."""
+        planes = np.empty((NUM_PLANES, self.size, self.size), dtype=np.uint8)
+        self.write_planes(planes)
+        return planes
+
+    @classmethod
+    def from_planes(cls, obs: np.ndarray) -> SnakeRules:
+        """Rebuild the position from a planes observation (without an apple generator, as :meth:`copy`).
+
+        From the head, each next segment is the neighbouring body cell with the highest order value (exact while
+        values are distinct, i.e. boards up to 255 cells). Score and steps since food are not in the planes: 0.
+        """
+        obs = np.asarray(obs)
+        if obs.ndim != 3 or obs.shape[0] != NUM_PLANES or obs.shape[1] != obs.shape[2]:
+            raise ValueError(f"Snake planes must have shape ({NUM_PLANES}, size, size), got {obs.shape}")
+        size = obs.shape[1]
+        values = obs[BODY].astype(np.int32)
+        row, col = divmod(int(obs[HEAD].argmax()), size)
+        cells, seen = [(row, col)], {(row, col)}
+        while True:
+            neighbours = [(row + d_row, col + d_col) for d_row, d_col in zip(ROW_STEP, COL_STEP)]
+            options = [(values[r, c], (r, c)) for r, c in neighbours
+                       if 0 <= r < size and 0 <= c < size and values[r, c] > 0 and (r, c) not in seen]
+            if not options:
+                break
+            row, col = max(options)[1]
+            cells.append((row, col))
+            seen.add((row, col))
+        if len(cells) < 2:
+            raise ValueError("the body plane holds no neck next to the head")
+        (head_row, head_col), (neck_row, neck_col) = cells[0], cells[1]
+        direction = list(zip(ROW_STEP, COL_STEP)).index((head_row - neck_row, head_col - neck_col))
+        apple = divmod(int(obs[APPLE].argmax()), size) if obs[APPLE].any() else None
+        rules = cls(size)
+        rules.set_state(cells, direction, apple)
+        return rules
 
     def row_col(self, cell: int) -> tuple[int, int]:
         return divmod(cell, self.size)
@@ -171,7 +245,8 @@ class SnakeRules:
                 self.won = True
                 self.apple = NO_CELL
                 return StepOutcome(True, False, True, NO_CELL)
-            self.apple = self._random_free_cell()
+            # A search's copy has no generator: the next apple's place is for the search to consider.
+            self.apple = self._random_free_cell() if self._rng is not None else NO_CELL
             return StepOutcome(True, False, False, NO_CELL)
 
         self.body.pop()

@@ -19,6 +19,9 @@ does). Head-on meetings are not masked: they depend on the other cycle's simulta
 Reward +1 when only the other cycle crashes, -1 when only this one does, 0 for a draw (both crash in the same
 tick, or ``max_steps`` runs out: truncation). With ``opponent=None`` use ``joint_step(action_0, action_1)``.
 
+The opponent is the constructor's ``opponent`` unless ``reset(options={"opponent": ...})`` names another for that
+episode (a bot name from ``envs.registry``, or a callable ``(planes_obs, mask) -> action``).
+
 ``info["opponent_move"]`` is the built-in opponent's action in this step (-1 after reset and without one); with
 it come ``info["opponent_board"]`` (the planes before the tick, from the agent's point of view) and
 ``info["opponent_mask"]`` (the opponent's non-crashing moves, possibly none), for an opponent model to learn from.
@@ -31,11 +34,13 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.common import HumanWindow, downscale
-from envs.opponents import Opponent, make_opponent
+from envs.common import Bot, HumanWindow, downscale
+from envs.registry import TRON, make_bot
 from envs.tron.render import TronRenderer
 from envs.tron.rules import (
+    ACTION_DELTAS,
     ARENA,
+    EMPTY,
     OTHER_HEAD,
     OWN_HEAD,
     OWN_NECK,
@@ -47,6 +52,12 @@ from envs.tron.territory import TERRITORY_PLANES, territory_planes
 
 OBS_MODES = ("planes", "pixels")
 OTHER_OFFSET = OTHER_HEAD - OWN_HEAD  # the other seat's planes follow the own ones in the same order
+# The 8 possible safety masks, indexed by their bits (left 1, straight 2, right 4): a copy of one is cheaper
+# than building an array from a list, and masks are built twice a tick. Read-only, so the opponent's raw safety
+# (which the bot gets) can be shared.
+SAFE_MASKS = tuple(np.array([bool(code & 1), bool(code & 2), bool(code & 4)]) for code in range(8))
+for _mask in SAFE_MASKS:
+    _mask.flags.writeable = False
 
 
 OPENING_TRIES = 20  # an opening that crashes is replayed; this many failures means the setting cannot work
@@ -57,7 +68,7 @@ class TronEnv(gym.Env):
 
     def __init__(
         self,
-        opponent: str | Opponent | None = "random",
+        opponent: str | Bot | None = "random",
         size: int = 16,
         obs_mode: str = "planes",
         pixel_size: int = 64,
@@ -89,7 +100,7 @@ class TronEnv(gym.Env):
         if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or max_steps <= 0:
             raise ValueError(f"max_steps must be a positive int or None, got {max_steps!r}")
         if opponent is not None:
-            make_opponent("tron", opponent, np.random.default_rng(0))  # fail fast on a bad spec
+            make_bot(TRON.env_id, opponent, np.random.default_rng(0))  # fail fast on a bad spec
         self.opponent_spec = opponent
         self.size = self.game.size
         self.obs_mode = obs_mode
@@ -99,6 +110,7 @@ class TronEnv(gym.Env):
         self.max_steps = int(max_steps)
         self.opening_moves = int(opening_moves)
         self.territory_plane = territory_plane
+        self._plain_planes = obs_mode == "planes" and not territory_plane  # observations are the views' copies
 
         self.action_space = gym.spaces.Discrete(3)
         if obs_mode == "planes":
@@ -108,11 +120,12 @@ class TronEnv(gym.Env):
             self.observation_space = gym.spaces.Box(0, 255, (3, self.pixel_size, self.pixel_size), np.uint8)
 
         # One cached plane stack per seat (seat 1's turned 180 degrees), updated in place every tick.
-        self._views = np.zeros((2, PLANE_COUNT, self.size, self.size), dtype=np.uint8)
+        self._view_bytes = bytearray(2 * PLANE_COUNT * self.size * self.size)
+        self._views = np.frombuffer(self._view_bytes, dtype=np.uint8).reshape(2, PLANE_COUNT, self.size, self.size)
         self._territory: np.ndarray | None = None  # seat 0's territory planes this tick, computed when asked
         self.agent_seat = -1 if opponent is None else 0
         self._next_agent_seat: int | None = None  # for agent_seat="alternate"
-        self._opponent: Opponent | None = None
+        self._opponent: Bot | None = None
         self._masks = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # per seat, refreshed every tick
         self._safe = [np.ones(3, dtype=bool), np.ones(3, dtype=bool)]  # the non-crashing moves, may be none
         self._opponent_turn: tuple[int, np.ndarray, np.ndarray] | None = None  # (move, board, mask), this step
@@ -132,34 +145,45 @@ class TronEnv(gym.Env):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[np.ndarray, dict[str, Any]]:
         super().reset(seed=seed)
+        spec = (options or {}).get("opponent", self.opponent_spec)
         self._needs_reset = False
         self._start_game()
         self._opponent_turn = None
-        if self.opponent_spec is None:
-            self.agent_seat = -1
+        if spec is None:
+            self.agent_seat, self._opponent = -1, None
         else:
             self.agent_seat = self._choose_agent_seat(seed)
             # Rebuilt every episode so it draws from the (possibly re-seeded) env generator.
-            self._opponent = make_opponent("tron", self.opponent_spec, self.np_random)
+            self._opponent = make_bot(TRON.env_id, spec, self.np_random)
         if self.render_mode == "human":
             self.render()
         seat = max(self.agent_seat, 0)
         return self._observation(seat), self._info(seat)
 
     def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        if self.opponent_spec is None:
+        # The hot path of training (tens of thousands of calls a second): the checks and plane copies are inline.
+        game = self.game
+        if self._needs_reset or game.crashed[0] or game.crashed[1] or game.steps >= self.max_steps:
+            raise RuntimeError("no episode is running; call reset() before stepping")
+        if self._opponent is None:
             raise RuntimeError(
                 "TronEnv(opponent=None) drives both cycles: call joint_step(action_seat0, action_seat1)"
             )
-        self._check_running()  # before the opponent is asked for a move
         seat = self.agent_seat
         other = 1 - seat
+        shared = self._safe[other]
+        safe = shared.copy()  # info's copy: infos never share an object between steps
+        plain = self._plain_planes
+        board = self._views[seat].copy()  # the agent's planes before the tick, for an opponent model
         # The opponent sees what the agent would in its seat: a snapshot of the agent can play it.
-        other_action = int(self._opponent(self._planes(other), self._safe[other].copy()))
-        self._opponent_turn = (other_action, self._views[seat].copy(), self._safe[other].copy())
+        other_action = int(self._opponent(self._views[other].copy() if plain else self._planes(other), shared))
+        self._opponent_turn = (other_action, board, safe)
         actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
         reward, terminated, truncated = self._advance(*actions, seat)
-        return self._observation(seat), reward, terminated, truncated, self._info(seat)
+        info = {"winner": game.winner, "agent_seat": seat, "steps": game.steps, "action_mask": self._masks[seat],
+                "opponent_move": other_action, "opponent_board": board, "opponent_mask": safe}
+        obs = self._views[seat].copy() if plain else self._observation(seat)
+        return obs, reward, terminated, truncated, info
 
     def joint_step(
         self, action_seat0: int, action_seat1: int
@@ -168,6 +192,7 @@ class TronEnv(gym.Env):
 
         Seat 1's reward is minus seat 0's. ``info["action_mask"]`` is seat 0's; see ``action_mask_for``.
         """
+        self._check_running()
         reward, terminated, truncated = self._advance(int(action_seat0), int(action_seat1), 0)
         return self._observation(0), self._observation(1), reward, terminated, truncated, self._info(0)
 
@@ -237,6 +262,7 @@ class TronEnv(gym.Env):
             self._refresh_masks()
             for _ in range(self.opening_moves):
                 moves = [self._random_safe_move(seat) for seat in (0, 1)]
+                self._check_running()
                 _, terminated, truncated = self._advance(moves[0], moves[1], 0)
                 if terminated or truncated:
                     break
@@ -250,9 +276,9 @@ class TronEnv(gym.Env):
         return int(self.np_random.choice(safe)) if safe.size else 1
 
     def _advance(self, action_0: int, action_1: int, seat: int) -> tuple[float, bool, bool]:
-        """One tick of the rules plus the plane updates: (reward for ``seat``, terminated, truncated)."""
+        """One tick of the rules plus the plane updates: (reward for ``seat``, terminated, truncated); the caller
+        has checked that an episode is running."""
         game = self.game
-        self._check_running()
         old_heads, old_necks = list(game.heads), list(game.necks)
         crashed = game.step(action_0, action_1)
         self._territory = None
@@ -262,18 +288,25 @@ class TronEnv(gym.Env):
         self._refresh_masks()
         if self.render_mode == "human":
             self.render()
-        winner = game.winner
-        reward = 0.0 if winner < 0 else (1.0 if winner == seat else -1.0)
-        terminated = game.over
-        return reward, terminated, not terminated and game.steps >= self.max_steps
+        if not (crashed[0] or crashed[1]):
+            return 0.0, False, game.steps >= self.max_steps
+        reward = 0.0 if crashed[0] == crashed[1] else (-1.0 if crashed[seat] else 1.0)
+        return reward, True, False
 
     def _refresh_masks(self) -> None:
+        game = self.game
+        size, cells = game.size, game.cells
         for seat in (0, 1):
-            safe = np.array(self.game.safe_actions(seat), dtype=bool)
+            row, col = game.heads[seat]
+            code = 0
+            for bit, (d_row, d_col) in zip((1, 2, 4), ACTION_DELTAS[game.headings[seat]]):
+                r, c = row + d_row, col + d_col
+                if 0 <= r < size and 0 <= c < size and cells[r * size + c] == EMPTY:
+                    code |= bit
             # The opponent gets the raw safety (all False when every move crashes); the agent's mask never
             # empties, following the API's convention that some action is always allowed.
-            self._safe[seat] = safe
-            self._masks[seat] = safe if safe.any() else np.ones(3, dtype=bool)
+            self._safe[seat] = SAFE_MASKS[code]
+            self._masks[seat] = SAFE_MASKS[code or 7].copy()
 
     def _reset_views(self) -> None:
         views = self._views
@@ -295,22 +328,24 @@ class TronEnv(gym.Env):
     def _move_in_views(
         self, player: int, old_head: tuple[int, int], old_neck: tuple[int, int], new_head: tuple[int, int]
     ) -> None:
-        views = self._views
-        last = self.size - 1
+        # Plain bytearray writes into the views' memory: a numpy scalar write costs several times more, and this
+        # runs ten times a tick.
+        cells, size = self._view_bytes, self.size
+        area, last = size * size, size * size - 1
+        head = old_head[0] * size + old_head[1]
+        neck = old_neck[0] * size + old_neck[1]
+        new = new_head[0] * size + new_head[1]
         for seat in (0, 1):
-            offset = 0 if player == seat else OTHER_OFFSET
-            if seat == 1:  # seat 1's view is the arena turned 180 degrees
-                head_r, head_c = last - old_head[0], last - old_head[1]
-                neck_r, neck_c = last - old_neck[0], last - old_neck[1]
-                new_r, new_c = last - new_head[0], last - new_head[1]
+            base = (seat * PLANE_COUNT + (0 if player == seat else OTHER_OFFSET)) * area
+            if seat == 1:  # seat 1's view is the arena turned 180 degrees: flat index i becomes last - i
+                cell_head, cell_neck, cell_new = last - head, last - neck, last - new
             else:
-                (head_r, head_c), (neck_r, neck_c), (new_r, new_c) = old_head, old_neck, new_head
-            view = views[seat]
-            view[OWN_NECK + offset, neck_r, neck_c] = 0
-            view[OWN_NECK + offset, head_r, head_c] = 1
-            view[OWN_HEAD + offset, head_r, head_c] = 0
-            view[OWN_HEAD + offset, new_r, new_c] = 1
-            view[OWN_TRAIL + offset, new_r, new_c] = 1
+                cell_head, cell_neck, cell_new = head, neck, new
+            cells[base + OWN_NECK * area + cell_neck] = 0
+            cells[base + OWN_NECK * area + cell_head] = 1
+            cells[base + OWN_HEAD * area + cell_head] = 0
+            cells[base + OWN_HEAD * area + cell_new] = 1
+            cells[base + OWN_TRAIL * area + cell_new] = 1
 
     def _observation(self, seat: int) -> np.ndarray:
         if self._obs_renderer is None:
@@ -323,7 +358,7 @@ class TronEnv(gym.Env):
         if not self.territory_plane:
             return self._views[seat].copy()
         if self._territory is None:  # one split per tick serves both seats
-            self._territory = territory_planes(self._views[0])
+            self._territory = territory_planes(self.game)
         # Seat 1 sees the arena turned 180 degrees, with own and other swapped.
         territory = self._territory if seat == 0 else self._territory[::-1, ::-1, ::-1]
         return np.concatenate([self._views[seat], territory])

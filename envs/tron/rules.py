@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from envs.bitboard import to_bitboard
+
 TURN_LEFT, STRAIGHT, TURN_RIGHT = 0, 1, 2
 ACTIONS = (TURN_LEFT, STRAIGHT, TURN_RIGHT)
 UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
@@ -41,6 +43,12 @@ ACTION_DELTAS = tuple(
 )
 
 
+def relative_action(heading: int, direction: int) -> int:
+    """An absolute direction (0 up, 1 right, 2 down, 3 left) as the relative action that turns a cycle heading
+    ``heading`` that way; reversing is impossible on a light cycle, so the opposite direction means straight on."""
+    return {0: STRAIGHT, 1: TURN_RIGHT, 3: TURN_LEFT}.get((direction - heading) % 4, STRAIGHT)
+
+
 def start_positions(size: int) -> tuple[tuple[int, int, int], tuple[int, int, int]]:
     """(row, col, heading) of both seats: left-middle facing right and its 180-degree rotation.
 
@@ -56,7 +64,6 @@ class TronGame:
     __slots__ = (
         "size",
         "cells",
-        "grid",
         "heads",
         "headings",
         "necks",
@@ -64,6 +71,7 @@ class TronGame:
         "crashed",
         "crash_cells",
         "steps",
+        "_trail_bits",
     )
 
     def __init__(self, size: int = 16) -> None:
@@ -73,8 +81,25 @@ class TronGame:
         # The owner of every cell, row-major. Per-tick checks read this bytearray (plain python indexing is
         # several times faster than numpy scalar access); ``grid`` is a numpy view of the same memory.
         self.cells = bytearray(self.size * self.size)
-        self.grid = np.frombuffer(self.cells, dtype=np.int8).reshape(self.size, self.size)
         self.reset()
+
+    @property
+    def grid(self) -> np.ndarray:
+        """(size, size) int8 view of the owner cells (0 free, seat + 1 on a trail); writes go to the game."""
+        return np.frombuffer(self.cells, dtype=np.int8).reshape(self.size, self.size)
+
+    def trail_bits(self) -> int:
+        """Every trail cell as a bitboard (``envs.bitboard`` layout, a guard bit after each row), for flood fills.
+
+        Computed from the cells on first use, then kept up to date by :meth:`step` and :meth:`copy`, so a search
+        that copies and steps pays for it once."""
+        if self._trail_bits is None:
+            self._trail_bits = to_bitboard(self.grid != EMPTY)
+        return self._trail_bits
+
+    def cell_bit(self, cell: tuple[int, int]) -> int:
+        """The bit of ``cell`` in :meth:`trail_bits`."""
+        return 1 << (cell[0] * (self.size + 1) + cell[1])
 
     def reset(self) -> None:
         self.cells[:] = bytes(len(self.cells))
@@ -93,13 +118,13 @@ class TronGame:
         self.crashed = [False, False]
         self.crash_cells: list[tuple[int, int] | None] = [None, None]
         self.steps = 0
+        self._trail_bits: int | None = None
 
     def copy(self) -> TronGame:
         """An independent copy (search plays moves on copies)."""
         twin = TronGame.__new__(TronGame)
         twin.size = self.size
         twin.cells = bytearray(self.cells)
-        twin.grid = np.frombuffer(twin.cells, dtype=np.int8).reshape(self.size, self.size)
         twin.heads = list(self.heads)
         twin.headings = list(self.headings)
         twin.necks = list(self.necks)
@@ -107,6 +132,7 @@ class TronGame:
         twin.crashed = list(self.crashed)
         twin.crash_cells = list(self.crash_cells)
         twin.steps = self.steps
+        twin._trail_bits = self._trail_bits
         return twin
 
     @classmethod
@@ -116,6 +142,7 @@ class TronGame:
         Seat 1's observation is the arena turned 180 degrees, so a position rebuilt from it is that turned
         arena: the same game, seen with the observer in seat 0. The trails' order and the tick count are not in
         the planes: each path holds the head alone and ``steps`` is the number of trail cells beyond the starts.
+        A missing or detached neck (a hand-made board) leaves that cycle heading up.
         """
         obs = np.asarray(obs)
         if obs.ndim != 3 or obs.shape[0] < PLANE_COUNT or obs.shape[1] != obs.shape[2] or obs.shape[1] < MIN_SIZE:
@@ -126,18 +153,20 @@ class TronGame:
         owner[obs[OWN_TRAIL] > 0] = 1
         owner[obs[OTHER_TRAIL] > 0] = 2
         game.cells = bytearray(owner.tobytes())
-        game.grid = np.frombuffer(game.cells, dtype=np.int8).reshape(size, size)
         game.heads, game.necks, game.headings = [], [], []
         for head_plane, neck_plane in ((OWN_HEAD, OWN_NECK), (OTHER_HEAD, OTHER_NECK)):
             head = divmod(int(obs[head_plane].argmax()), size)
             neck = divmod(int(obs[neck_plane].argmax()), size)
+            delta = (head[0] - neck[0], head[1] - neck[1])
+            heading = HEADING_DELTAS.index(delta) if delta in HEADING_DELTAS else UP
             game.heads.append(head)
-            game.necks.append(neck)
-            game.headings.append(HEADING_DELTAS.index((head[0] - neck[0], head[1] - neck[1])))
+            game.necks.append(neck if delta in HEADING_DELTAS else (head[0] + 1, head[1]))
+            game.headings.append(heading)
         game.paths = [[game.heads[0]], [game.heads[1]]]
         game.crashed = [False, False]
         game.crash_cells = [None, None]
         game.steps = max(0, (int((owner > 0).sum()) - 2) // 2)
+        game._trail_bits = None
         return game
 
     def planes(self, seat: int) -> np.ndarray:
@@ -193,30 +222,51 @@ class TronGame:
 
     def step(self, action_0: int, action_1: int) -> tuple[bool, bool]:
         """Advance one tick with both seats' actions; returns who crashed. Raises ValueError when over."""
-        if self.over:
+        if self.crashed[0] or self.crashed[1]:
             raise ValueError("the game is over; reset() before stepping again")
-        actions = (action_0, action_1)
-        for seat, action in enumerate(actions):
-            if action not in ACTIONS:
-                raise ValueError(f"action for seat {seat} must be one of {ACTIONS}, got {action!r}")
-        targets = [self.target(seat, action) for seat, action in enumerate(actions)]
+        if action_0 not in ACTIONS or action_1 not in ACTIONS:
+            seat, action = (0, action_0) if action_0 not in ACTIONS else (1, action_1)
+            raise ValueError(f"action for seat {seat} must be one of {ACTIONS}, got {action!r}")
+        size, cells, heads, headings = self.size, self.cells, self.heads, self.headings
         # Every crash is decided on the board as it was before the tick: the moves are simultaneous.
-        crashed = [not self.is_free(*cell) for cell in targets]
-        if targets[0] == targets[1]:
+        d_row, d_col = ACTION_DELTAS[headings[0]][action_0]
+        row_0, col_0 = heads[0][0] + d_row, heads[0][1] + d_col
+        d_row, d_col = ACTION_DELTAS[headings[1]][action_1]
+        row_1, col_1 = heads[1][0] + d_row, heads[1][1] + d_col
+        if row_0 == row_1 and col_0 == col_1:
             crashed = [True, True]
-        for seat in (0, 1):
-            self.headings[seat] = turned(self.headings[seat], actions[seat])
+        else:
+            crashed = [not (0 <= row_0 < size and 0 <= col_0 < size and cells[row_0 * size + col_0] == EMPTY),
+                       not (0 <= row_1 < size and 0 <= col_1 < size and cells[row_1 * size + col_1] == EMPTY)]
+        for seat, action, target in ((0, action_0, (row_0, col_0)), (1, action_1, (row_1, col_1))):
+            headings[seat] = (headings[seat] + action - 1) % 4
             if crashed[seat]:
-                inside = 0 <= targets[seat][0] < self.size and 0 <= targets[seat][1] < self.size
-                self.crash_cells[seat] = targets[seat] if inside else self.heads[seat]
+                inside = 0 <= target[0] < size and 0 <= target[1] < size
+                self.crash_cells[seat] = target if inside else heads[seat]
                 continue
-            self.necks[seat] = self.heads[seat]
-            self.heads[seat] = targets[seat]
-            self.paths[seat].append(targets[seat])
-            self.cells[targets[seat][0] * self.size + targets[seat][1]] = seat + 1
+            self.necks[seat] = heads[seat]
+            heads[seat] = target
+            self.paths[seat].append(target)
+            cells[target[0] * size + target[1]] = seat + 1
+            if self._trail_bits is not None:
+                self._trail_bits |= 1 << (target[0] * (size + 1) + target[1])
         self.crashed = crashed
         self.steps += 1
         return crashed[0], crashed[1]
+
+    def move_alone(self, seat: int, action: int) -> bool:
+        """Move ``seat``'s cycle by itself, the other standing still (a rollout of one side's predicted moves, not
+        a tick of the game); returns False, changing nothing, where the move would crash."""
+        row, col = self.target(seat, action)
+        if not self.is_free(row, col):
+            return False
+        self.headings[seat] = turned(self.headings[seat], action)
+        self.necks[seat], self.heads[seat] = self.heads[seat], (row, col)
+        self.paths[seat].append((row, col))
+        self.cells[row * self.size + col] = seat + 1
+        if self._trail_bits is not None:
+            self._trail_bits |= self.cell_bit((row, col))
+        return True
 
     # ----- the engine interface that search, bots and learners share (see envs/engine.py) ---------------
     def movers(self) -> tuple[int, ...]:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.bitboard import from_bitboard, grow, to_bitboard
-from envs.tron.rules import OTHER_HEAD, OTHER_TRAIL, OWN_HEAD, OWN_TRAIL
+from envs.bitboard import board_cells, from_bitboard, grow
+from envs.tron.rules import TronGame
 
 TERRITORY_PLANES = 2  # cells the own head reaches first, cells the other head reaches first (ties in neither)
 
@@ -41,12 +41,18 @@ def split(free: int, own_head: int, other_head: int, stride: int) -> tuple[int, 
     return own, other, meet
 
 
-def territory_planes(planes: np.ndarray) -> np.ndarray:
-    """Uint8 (2, size, size) of 0/1 from a Tron planes observation: cells the own / other head reaches first."""
-    size = planes.shape[1]
-    stride = size + 1
-    free = to_bitboard((planes[OWN_TRAIL] | planes[OTHER_TRAIL]) == 0)
-    heads = [1 << (stride * row + col) for row, col in
-             (divmod(int(planes[plane].argmax()), size) for plane in (OWN_HEAD, OTHER_HEAD))]
-    own, other, _ = split(free, heads[0], heads[1], stride)
-    return np.stack([from_bitboard(own, size), from_bitboard(other, size)])
+def free_cells(game: TronGame) -> int:
+    """The arena's free cells as a bitboard."""
+    return board_cells(game.size) & ~game.trail_bits()
+
+
+def game_split(game: TronGame) -> tuple[int, int, bool]:
+    """:func:`split` of ``game`` from seat 0's side: (seat 0's cells, seat 1's cells, whether the fills meet)."""
+    return split(free_cells(game), game.cell_bit(game.heads[0]), game.cell_bit(game.heads[1]), game.size + 1)
+
+
+def territory_planes(game: TronGame) -> np.ndarray:
+    """Uint8 (2, size, size) of 0/1 from seat 0's point of view: the cells seat 0 / seat 1 reaches first (for seat
+    1's view turn them 180 degrees and swap them, as its observation is)."""
+    own, other, _ = game_split(game)
+    return np.stack([from_bitboard(own, game.size), from_bitboard(other, game.size)])

@@ -1,4 +1,5 @@
-"""Built-in opponents: construction, legality, tactics and strength."""
+"""Built-in opponents (bots, envs/<game>/bots.py, listed in envs.registry): construction, legality, tactics and
+strength."""
 
 from __future__ import annotations
 
@@ -7,24 +8,23 @@ import time
 import numpy as np
 import pytest
 
+from envs.bitboard import flood, to_bitboard
+from envs.connect_four.bots import PatternBot as ConnectFourPattern
+from envs.connect_four.bots import evaluate, minimax_move
 from envs.connect_four.env import ConnectFourEnv
 from envs.connect_four.rules import COLS, Board
-from envs.opponents import (
-    CONNECT_FOUR_OPPONENTS,
-    TRON_OPPONENTS,
-    ConnectFourPattern,
-    TronPattern,
-    board_from_planes,
-    evaluate,
-    make_opponent,
-    minimax_move,
-    reachable_area,
-)
+from envs.registry import CONNECT_FOUR, TRON, bot_names, make_bot
+from envs.tron.bots import PatternBot as TronPattern
 from envs.tron.env import TronEnv
 from envs.tron.rules import STRAIGHT, TURN_LEFT, TURN_RIGHT
 
 C4_NAMES = ["random", "greedy", "minimax:1", "minimax:4", "pattern"]
-TRON_NAMES = list(TRON_OPPONENTS)
+TRON_NAMES = list(bot_names(TRON.env_id))
+GAMES = {"connect_four": CONNECT_FOUR.env_id, "tron": TRON.env_id}
+
+
+def make_opponent(game: str, spec, rng: np.random.Generator):
+    return make_bot(GAMES[game], spec, rng)
 
 
 def c4_planes(board: Board) -> np.ndarray:
@@ -54,12 +54,17 @@ def rng() -> np.random.Generator:
         ("connect_four", "minimax:-2", "minimax:-2"),
         ("tron", "greedy", "wall-follower"),
         ("tron", None, "space"),
-        ("chess", "random", "connect_four"),
     ],
 )
 def test_unknown_opponents_raise_listing_valid_ones(game: str, spec, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         make_opponent(game, spec, rng())
+
+
+@pytest.mark.parametrize("env_id", ["dojo/Snake-v0", "CartPole-v1", "chess"])
+def test_games_without_bots_say_so(env_id: str) -> None:
+    with pytest.raises(ValueError, match="no built-in opponents"):
+        make_bot(env_id, "random", rng())
 
 
 def test_callables_pass_through() -> None:
@@ -68,13 +73,13 @@ def test_callables_pass_through() -> None:
 
     assert make_opponent("connect_four", policy, rng()) is policy
     assert make_opponent("tron", policy, rng()) is policy
-    assert "minimax:K" in CONNECT_FOUR_OPPONENTS
+    assert "minimax:K" in bot_names(CONNECT_FOUR.env_id)
 
 
 # ----- Connect Four ----------------------------------------------------------------------------------------
 def test_board_from_planes_puts_the_observer_to_move() -> None:
     board = play([3, 3, 4])
-    rebuilt = board_from_planes(c4_planes(board))
+    rebuilt = Board.from_planes(c4_planes(board))
     assert rebuilt.current_player == 0
     assert rebuilt.pieces[0] == board.pieces[1] and rebuilt.pieces[1] == board.pieces[0]
 
@@ -299,7 +304,36 @@ def test_tron_pattern_repeats_its_turns() -> None:
     assert 0.85 < agreement < 0.99
 
 
-def test_reachable_area() -> None:
-    blocked = np.zeros((5, 5), dtype=bool)
-    blocked[:, 2] = True
-    assert reachable_area(blocked, [(0, 0), (4, 4), (0, 2), (-1, 0), (0, 5)]) == [10, 10, 0, 0, 0]
+def test_flood_fill_stays_in_its_region() -> None:
+    free = np.ones((5, 5), dtype=bool)
+    free[:, 2] = False
+    bits, stride = to_bitboard(free), 6
+    for (row, col), area in (((0, 0), 10), ((4, 4), 10), ((0, 2), 0)):
+        assert flood((1 << (row * stride + col)) & bits, bits, stride).bit_count() == area
+
+
+# ----- choosing the opponent per episode ------------------------------------------------------------------
+class Recorder:
+    """A bot that plays the first legal move and counts its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, obs: np.ndarray, mask: np.ndarray) -> int:
+        self.calls += 1
+        return int(np.flatnonzero(mask)[0]) if np.any(mask) else 0
+
+
+@pytest.mark.parametrize("env_class", [ConnectFourEnv, TronEnv])
+def test_reset_options_choose_the_episodes_opponent(env_class) -> None:
+    usual, visitor = Recorder(), Recorder()
+    env = env_class(opponent=usual)
+    env.reset(seed=0, options={"opponent": visitor})
+    env.step(int(np.flatnonzero(env.action_masks())[0]))
+    assert (usual.calls, visitor.calls) == (0, 1)
+    env.reset(seed=1)  # the option held for one episode: the constructor's opponent is back
+    env.step(int(np.flatnonzero(env.action_masks())[0]))
+    assert (usual.calls, visitor.calls) == (1, 1)
+    with pytest.raises(ValueError, match="unknown"):
+        env.reset(options={"opponent": "nobody"})
+    env.reset(options={"opponent": "random"})  # a bot name works as in the constructor

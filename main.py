@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
                                "learning_rate, batch_size, foreground_weight, test_fraction, agent_fraction, "
                                "torch_threads")
     train_ae.add_argument("--quiet", action="store_true", help="no progress bars")
-    train_ae.set_defaults(handler="agents.autoencoder:train_ae")
+    train_ae.set_defaults(handler="agents.autoencoder.command:train_ae")
 
     watch = commands.add_parser("watch", help="train with a window: the game live, plots, the agent's values",
                                 description="Train an agent and watch it learn. Space pauses, S steps, 1/2/3 set "
@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     opponent_model.add_argument("--from-log", metavar="GAMES_JSONL", help="train offline from a logged games file")
     opponent_model.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override model config fields")
     opponent_model.add_argument("--quiet", action="store_true", help="no progress bar")
-    opponent_model.set_defaults(handler="agents.opponent_games:train_opponent_model")
+    opponent_model.set_defaults(handler="agents.games.opponent_games:train_opponent_model")
 
     listing = commands.add_parser("list", help="list envs, agents and presets")
     listing.set_defaults(handler="agents.commands:list_everything")

@@ -11,7 +11,8 @@ import torch
 from torch import nn
 from torch.distributions import Categorical, Normal
 
-from agents.common import build_encoder, mask_tensor, obs_shape, preprocess, preprocess_batch
+from agents.autoencoder.encoder import build_encoder
+from agents.common import mask_tensor, obs_shape, preprocess, preprocess_batch
 from nets import CategoricalHead, GaussianHead, ValueHead
 from nets.normalize import RunningNorm
 

@@ -13,9 +13,10 @@ import torch
 
 import envs
 from agents import AGENT_NAMES, agent_module, load_agent
-from agents.common import env_wrapper_of, play_episodes, set_torch_threads
-from agents.config import load_presets
+from agents.common import play_episodes, set_torch_threads
+from agents.config import config_to_dict, load_presets
 from agents.errors import DojoError
+from agents.games.settings import PLAY_FIELDS, algorithm_config_of, play_of
 
 
 def train(args: argparse.Namespace) -> int:
@@ -77,8 +78,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
         if agent.env_id not in envs.TWO_PLAYER:
             raise DojoError(f"--opponent only applies to two-player games; {agent.env_id} is single-player")
         env_kwargs["opponent"] = args.opponent
-    outcome = play_episodes(agent.act_batch, agent.env_id, env_kwargs, args.episodes, seed=args.seed,
-                            wrapper=env_wrapper_of(agent))
+    outcome = play_episodes(agent, agent.env_id, env_kwargs, args.episodes, seed=args.seed)
     returns = outcome.returns
     result = {"mean_return": float(returns.mean()), "std_return": float(returns.std()),
               "min_return": float(returns.min()), "max_return": float(returns.max()), "episodes": int(args.episodes),
@@ -107,8 +107,15 @@ def export(args: argparse.Namespace) -> int:
 
     data = load_checkpoint(args.checkpoint)
     agent = load_agent(args.checkpoint)  # refuses weights that do not fit, before anything is written
+    if getattr(agent_module(data["agent"]).LEARNER, "takes_play", False):
+        if "play" not in data and set(data["config"]) & PLAY_FIELDS:
+            print("Moved the league, lookahead and opponent-model settings out of the DQN config into 'play' (the "
+                  "current checkpoint layout)")
+        data["config"], data["play"] = algorithm_config_of(data), config_to_dict(play_of(data))
     if args.set:
-        data["config"] = exported_config(data, args.set)
+        data["config"], play = exported_config(data, args.set)
+        if play is not None:
+            data["play"] = play
     path = save_checkpoint(args.out, slim(data, half=args.half))
     load_agent(path)  # the written file loads too
     size_kb = path.stat().st_size / 1024
@@ -117,23 +124,29 @@ def export(args: argparse.Namespace) -> int:
     return 0
 
 
-def exported_config(data: dict[str, Any], pairs: list[str]) -> dict[str, Any]:
-    """``export --set``: the checkpoint's config with act-time fields changed (search_depth), checked as train does."""
-    from agents.config import apply_overrides, build_config, config_to_dict
-    from agents.search import check_lookahead
+def exported_config(data: dict[str, Any], pairs: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """``export --set``: the checkpoint's (config, play settings or None) with fields changed (search_depth),
+    checked as train does."""
+    from agents.config import apply_overrides, build_config
+    from agents.games.lookahead import check_lookahead
 
-    saved = build_config(agent_module(data["agent"]).CONFIG, data["config"])
-    config = apply_overrides(saved, pairs)
-    if hasattr(config, "search_depth"):
-        check_lookahead(data["env_id"], data["env_kwargs"].get("obs_mode", "planes"), config.search_depth,
-                        getattr(config, "opponent_model", False))
-        if getattr(config, "opponent_model", False) and bool(config.search_depth) != bool(saved.search_depth):
-            # With a lookahead its network reads the board alone, without one the prediction planes too.
-            raise DojoError(f"this opponent_model=true agent was trained with search_depth={saved.search_depth}: "
-                            f"its network cannot switch to search_depth={config.search_depth}")
-    if hasattr(config, "opponent_model") and config.opponent_model != saved.opponent_model:
+    takes_play = getattr(agent_module(data["agent"]).LEARNER, "takes_play", False)
+    play_pairs = [pair for pair in pairs if takes_play and pair.partition("=")[0].strip() in PLAY_FIELDS]
+    config = apply_overrides(build_config(agent_module(data["agent"]).CONFIG, algorithm_config_of(data)),
+                             [pair for pair in pairs if pair not in play_pairs])
+    if not takes_play:
+        return config_to_dict(config), None
+    saved = play_of(data)
+    play = apply_overrides(saved, play_pairs)
+    check_lookahead(data["env_id"], data["env_kwargs"].get("obs_mode", "planes"), play.search_depth,
+                    play.opponent_model)
+    if play.opponent_model and bool(play.search_depth) != bool(saved.search_depth):
+        # With a lookahead its network reads the board alone, without one the prediction planes too.
+        raise DojoError(f"this opponent_model=true agent was trained with search_depth={saved.search_depth}: "
+                        f"its network cannot switch to search_depth={play.search_depth}")
+    if play.opponent_model != saved.opponent_model:
         raise DojoError("opponent_model is fixed by training; export cannot change it")
-    return config_to_dict(config)
+    return config_to_dict(config), config_to_dict(play)
 
 
 def list_everything(_: argparse.Namespace) -> int:

@@ -1,11 +1,10 @@
-"""What every agent shares: devices, env construction, space descriptions, RNG state and greedy evaluation."""
+"""What every agent shares: devices, env construction, space descriptions, RNG state, the per-step hook and
+greedy evaluation."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -15,10 +14,7 @@ import torch
 import envs
 from agents.errors import DojoError
 
-AE_ENCODER_PREFIX = "ae:"  # encoder=ae:PATH: a frozen autoencoder encoder
-
 ActFn = Callable[[np.ndarray, np.ndarray | None], np.ndarray]
-EnvWrapper = Callable[[gym.Env], gym.Env]
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -45,16 +41,6 @@ def check_env_id(env_id: str) -> None:
         raise DojoError(f"unknown env {env_id!r}; Dojo offers: {known} (any registered gymnasium id works too)")
 
 
-def new_run_dir(name: str, root: Path = Path("runs")) -> Path:
-    """A folder under ``root`` that does not exist yet: ``<name>-<time>``, suffixed -2, -3... when taken."""
-    base = root / f"{name.replace('/', '-')}-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
-    path, suffix = base, 1
-    while path.exists():
-        suffix += 1
-        path = base.with_name(f"{base.name}-{suffix}")
-    return path
-
-
 def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode: str | None = None) -> gym.Env:
     """One env, with kwargs errors turned into a one-line message."""
     check_env_id(env_id)
@@ -67,18 +53,24 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
         raise DojoError(f"cannot make {env_id} with {kwargs}: {error}") from None
 
 
-def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None,
-                 wrapper: EnvWrapper | None = None) -> gym.vector.VectorEnv:
-    """A vector env: gymnasium's numpy implementation where one exists (CartPole), else synchronous copies
-    (each wrapped with ``wrapper`` where one is given)."""
+def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None) -> gym.vector.VectorEnv:
+    """A vector env: gymnasium's numpy implementation where one exists (CartPole), else synchronous copies."""
     check_env_id(env_id)
     kwargs = dict(env_kwargs or {})
-    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point and not kwargs and not wrapper else "sync"
+    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point and not kwargs else "sync"
     try:
-        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode,
-                            wrappers=[wrapper] if wrapper else None, **kwargs)
+        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode=mode, **kwargs)
     except (TypeError, ValueError) as error:
         raise DojoError(f"cannot make {env_id} with {kwargs}: {error}") from None
+
+
+def close_env(env: gym.Env) -> None:
+    """Close ``env`` without letting it quit pygame: gymnasium's classic-control envs call ``pygame.quit()`` in
+    ``close()`` once they have rendered, which in the app would take its window and every font with it."""
+    unwrapped = env.unwrapped
+    if getattr(unwrapped, "screen", None) is not None:
+        unwrapped.screen = None
+    env.close()
 
 
 def describe_spaces(observation_space: gym.Space, action_space: gym.Space) -> dict[str, Any]:
@@ -132,6 +124,31 @@ def episode_seed(base_seed: int, episode: int) -> int:
     return (base_seed * 1_000_003 + episode * 7919) % (2**31 - 1)
 
 
+@dataclass
+class StepEvent:
+    """One env step of a learner, for the trainer's ``on_step`` hooks (the watch screen draws ``env``'s frame)."""
+
+    env: gym.Env
+    obs: Any
+    reward: float
+    terminated: bool
+    truncated: bool
+    info: dict[str, Any]
+    episode_return: float
+
+
+StepHook = Callable[[StepEvent], bool | None]
+"""Called after every env step (and reset) of a learner with a single env; returning False ends the slice."""
+
+
+def report_step(on_step: StepHook | None, env: gym.Env, obs: Any, reward: float, terminated: bool, truncated: bool,
+                info: dict[str, Any], episode_return: float) -> bool:
+    """Tell ``on_step`` about a step; whether the learner may go on with its slice."""
+    if on_step is None:
+        return True
+    return on_step(StepEvent(env, obs, reward, terminated, truncated, info, episode_return)) is not False
+
+
 def action_mask_of(info: dict[str, Any]) -> np.ndarray | None:
     mask = info.get("action_mask")
     return None if mask is None else np.asarray(mask, dtype=bool)
@@ -146,17 +163,32 @@ class EvalResult:
     scores: np.ndarray | None = None  # info["score"] (Snake's apples) at each episode's end, where reported
 
 
-def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-                  max_steps: int = 100_000, wrapper: EnvWrapper | None = None) -> EvalResult:
-    """``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step)."""
-    vec = make_vec_env(env_id, episodes, env_kwargs, wrapper)
+def play_episodes(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+                  max_steps: int = 100_000) -> EvalResult:
+    """``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step).
+
+    ``policy`` is an agent (or any ``(obs, masks) -> actions`` function). An agent with a game state of its own (an
+    opponent model: it has ``fork``) plays each episode with a fork that watches its game's infos.
+    """
+    act = policy.act_batch if hasattr(policy, "act_batch") else policy
+    players = [policy.fork() for _ in range(episodes)] if hasattr(policy, "fork") else None
+    vec = make_vec_env(env_id, episodes, env_kwargs)
     try:
         obs, info = vec.reset(seed=seed)
+        if players is not None:
+            for index, player in enumerate(players):
+                player.start_game()
+                player.observe_info(slot_info(info, index))
         returns = np.zeros(episodes, dtype=np.float64)
         finished = np.zeros(episodes, dtype=bool)
         outcomes: dict[str, np.ndarray] = {}  # info["success"] / info["score"] as each episode ends
         for _ in range(max_steps):
-            actions = act(obs, action_mask_of(info))
+            masks = action_mask_of(info)
+            if players is None:
+                actions = act(obs, masks)
+            else:  # a finished slot's action is ignored
+                actions = np.array([0 if done else player.act(obs[index], None if masks is None else masks[index])
+                                    for index, (player, done) in enumerate(zip(players, finished))])
             obs, reward, terminated, truncated, info = vec.step(actions)
             returns += np.where(finished, 0.0, reward)
             ending = np.logical_or(terminated, truncated) & ~finished
@@ -164,6 +196,11 @@ def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, ep
                 if key in info:
                     values = outcomes.setdefault(key, np.zeros(episodes, dtype=dtype))
                     values[ending] = np.asarray(info[key], dtype=dtype)[ending]
+            if players is not None:
+                for index in np.flatnonzero(~finished):
+                    players[index].observe_info(slot_info(info, index))
+                    if ending[index]:
+                        players[index].end_game()
             finished |= ending
             if finished.all():
                 break
@@ -172,15 +209,15 @@ def play_episodes(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, ep
         vec.close()
 
 
-def evaluate(act: ActFn, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-             wrapper: EnvWrapper | None = None) -> np.ndarray:
+def slot_info(info: dict[str, Any], index: int) -> dict[str, Any]:
+    """One sub-env's info out of a vector env's stacked one (the keys that slot reported)."""
+    return {key: value[index] for key, value in info.items()
+            if not key.startswith("_") and info.get(f"_{key}", np.ones(index + 1, dtype=bool))[index]}
+
+
+def evaluate(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int) -> np.ndarray:
     """Returns of ``episodes`` greedy episodes."""
-    return play_episodes(act, env_id, env_kwargs, episodes, seed, wrapper=wrapper).returns
-
-
-def env_wrapper_of(policy: Any) -> EnvWrapper | None:
-    """The wrapper every env a policy plays in needs (DQN's opponent_model=true adds planes), or None."""
-    return getattr(policy, "env_wrapper", None)
+    return play_episodes(policy, env_id, env_kwargs, episodes, seed).returns
 
 
 def set_torch_threads(device: torch.device, threads: int) -> None:
@@ -210,28 +247,6 @@ def mask_tensor(action_mask: np.ndarray | None, device: torch.device) -> torch.T
     if action_mask is None:
         return None
     return torch.as_tensor(np.asarray(action_mask, dtype=bool), device=device)
-
-
-def build_encoder(spaces: dict[str, Any], kind: str, hidden: tuple[int, ...], activation: str,
-                  cnn_channels: tuple[int, ...], cnn_features: int) -> torch.nn.Module:
-    """The encoder for an observation space: ``auto`` gives a CNN for (C, H, W) observations, else an MLP;
-    ``ae:PATH`` the frozen encoder of a ``train-ae`` checkpoint with an MLP of ``hidden`` widths on top."""
-    from nets import CNNEncoder, MLPEncoder
-
-    if kind.startswith(AE_ENCODER_PREFIX):
-        from agents.autoencoder import frozen_encoder
-
-        return frozen_encoder(spaces, kind[len(AE_ENCODER_PREFIX) :], hidden, activation)
-    desc = spaces["observation"]
-    shape = obs_shape(desc)
-    scale = input_scale(desc)
-    if kind not in ("auto", "mlp", "cnn"):
-        raise DojoError(f"unknown encoder {kind!r}; choose auto, mlp, cnn or ae:PATH (a train-ae checkpoint)")
-    if kind == "cnn" or (kind == "auto" and len(shape) == 3):
-        if len(shape) != 3:
-            raise DojoError(f"encoder=cnn needs (C, H, W) observations, this env gives shape {shape}")
-        return CNNEncoder(shape, cnn_channels, cnn_features, scale)
-    return MLPEncoder(shape, hidden, activation, scale)
 
 
 def make_adam(params: Any, lr: float, device: torch.device, eps: float = 1e-8) -> Any:

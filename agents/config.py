@@ -25,9 +25,11 @@ def load_presets() -> dict[str, dict[str, dict[str, Any]]]:
 def preset_for(agent: str, env_id: str, variant: str | None = None) -> tuple[str, dict[str, Any]]:
     """The preset name used and its field values for (agent, env); 'default' where the env has none.
 
-    A variant (``--preset strong``) is the table ``"<env_id>:<variant>"``.
+    A variant (``--preset strong``) is the table ``"<env_id>:<variant>"``; ``default`` is the agent's own defaults.
     """
     table = load_presets().get(agent, {})
+    if variant == "default":
+        return "default", dict(table.get("default", {}))
     if variant:
         key = f"{env_id}:{variant}"
         if key not in table:

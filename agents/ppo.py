@@ -75,9 +75,10 @@ class PPOLearner:
 
     name = "ppo"
     config_class = PPOConfig
+    single_env = False  # a vector env: no single env's steps to report or render
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: PPOConfig, device: torch.device,
-                 seed: int, render_mode: str | None = None) -> None:
+                 seed: int) -> None:
         for name in ("n_envs", "n_steps", "n_epochs", "minibatch_size"):
             if getattr(config, name) < 1:
                 raise DojoError(f"{name} must be at least 1, got {getattr(config, name)}")
@@ -108,8 +109,8 @@ class PPOLearner:
         self._returns = np.zeros(self.config.n_envs)
         self._lengths = np.zeros(self.config.n_envs, dtype=np.int64)
 
-    def advance(self) -> list[dict[str, float]]:
-        """One rollout of n_steps in each env, then the PPO update."""
+    def advance(self, on_step: Any = None) -> list[dict[str, float]]:
+        """One rollout of n_steps in each env, then the PPO update (``on_step`` does not apply to a vector env)."""
         config, device = self.config, self.device
         if self._obs is None:
             self._reset()

@@ -13,11 +13,14 @@ import numpy as np
 import torch
 
 from agents.common import (
+    StepHook,
     action_mask_of,
+    close_env,
     describe_spaces,
     episode_seed,
     generator_state,
     make_env,
+    report_step,
     restore_generator,
 )
 from agents.errors import DojoError
@@ -157,11 +160,12 @@ class QLearningLearner:
 
     name = "qlearning"
     config_class = QLearningConfig
+    single_env = True
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: QLearningConfig, device: torch.device,
-                 seed: int, render_mode: str | None = None) -> None:
+                 seed: int) -> None:
         self.env_id, self.env_kwargs, self.config, self.seed = env_id, env_kwargs, config, seed
-        self.env = make_env(env_id, env_kwargs, render_mode)
+        self.env = make_env(env_id, env_kwargs)
         self.spaces = describe_spaces(self.env.observation_space, self.env.action_space)
         if self.spaces["action"]["type"] != "discrete":
             raise DojoError(f"qlearning needs discrete actions, but {env_id} has continuous ones; use --agent ppo")
@@ -186,11 +190,15 @@ class QLearningLearner:
     def stats(self) -> dict[str, float]:
         return {"epsilon": self.epsilon, "loss": self.last_td}
 
-    def advance(self) -> list[dict[str, float]]:
+    def advance(self, on_step: StepHook | None = None) -> list[dict[str, float]]:
+        """One epsilon-greedy episode, learning at every step. ``on_step`` sees every env step (and the reset);
+        when it returns False the episode stops there, unfinished."""
         config = self.config
         raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
         state = self.discretizer.index(raw)
         total, length, td_sum = 0.0, 0, 0.0
+        if not report_step(on_step, self.env, raw, 0.0, False, False, info, 0.0):
+            return []
         while True:
             mask = action_mask_of(info)
             if self.rng.random() < self.epsilon:
@@ -210,6 +218,8 @@ class QLearningLearner:
             total += float(reward)
             length += 1
             self.steps += 1
+            if not report_step(on_step, self.env, raw, float(reward), terminated, truncated, info, total):
+                return []
             if terminated or truncated:
                 break
         self.episodes += 1
@@ -235,7 +245,7 @@ class QLearningLearner:
             self.rng = restore_generator(state["rng"]["numpy"])
 
     def close(self) -> None:
-        self.env.close()
+        close_env(self.env)  # a rendering env (Trainer(frames=True)) must not quit the app's pygame
 
 
 CONFIG = QLearningConfig

@@ -15,7 +15,9 @@ from torch import nn
 
 from agents.actor_critic import ActorCritic, ActorCriticNetConfig, ActorCriticPolicy, log_prob_of, policy_loader
 from agents.common import (
+    StepHook,
     action_mask_of,
+    close_env,
     describe_spaces,
     episode_seed,
     generator_state,
@@ -23,6 +25,7 @@ from agents.common import (
     make_env,
     mask_tensor,
     preprocess,
+    report_step,
     restore_generator,
 )
 from agents.errors import DojoError
@@ -53,14 +56,15 @@ class ReinforceLearner:
 
     name = "reinforce"
     config_class = ReinforceConfig
+    single_env = True
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: ReinforceConfig, device: torch.device,
-                 seed: int, render_mode: str | None = None) -> None:
+                 seed: int) -> None:
         if config.episodes_per_update < 1:
             raise DojoError(f"episodes_per_update must be at least 1, got {config.episodes_per_update}")
         self.env_id, self.env_kwargs, self.config, self.device = env_id, env_kwargs, config, device
         self.seed = seed
-        self.env = make_env(env_id, env_kwargs, render_mode)
+        self.env = make_env(env_id, env_kwargs)
         self.spaces = describe_spaces(self.env.observation_space, self.env.action_space)
         torch.manual_seed(seed)
         self.net = ActorCritic(self.spaces, config).to(device)
@@ -76,10 +80,13 @@ class ReinforceLearner:
     def stats(self) -> dict[str, float]:
         return dict(self.last_stats)
 
-    def advance(self) -> list[dict[str, float]]:
-        """One episode with the sampling policy; an update once enough episodes are gathered."""
+    def advance(self, on_step: StepHook | None = None) -> list[dict[str, float]]:
+        """One episode with the sampling policy; an update once enough episodes are gathered. ``on_step`` sees every
+        env step (and the reset); when it returns False the episode is dropped unfinished."""
         raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
         observations, actions, rewards, masks = [], [], [], []
+        if not report_step(on_step, self.env, raw, 0.0, False, False, info, 0.0):
+            return []
         while True:
             obs = torch.as_tensor(preprocess(raw, self.spaces["observation"]), device=self.device).unsqueeze(0)
             mask = action_mask_of(info)
@@ -94,6 +101,8 @@ class ReinforceLearner:
                                                                      else int(env_action))
             rewards.append(float(reward))
             self.steps += 1
+            if not report_step(on_step, self.env, raw, float(reward), terminated, truncated, info, sum(rewards)):
+                return []
             if terminated or truncated:
                 break
         self.episodes += 1
@@ -156,7 +165,7 @@ class ReinforceLearner:
                        for episode in state.get("pending_episodes", [])]
 
     def close(self) -> None:
-        self.env.close()
+        close_env(self.env)  # a rendering env (Trainer(frames=True)) must not quit the app's pygame
 
 
 CONFIG = ReinforceConfig

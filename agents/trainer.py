@@ -1,7 +1,9 @@
 """The training loop every agent shares: evaluation, early stopping, logging, checkpoints and resume.
 
 ``Trainer.step()`` advances the learner by one slice and does whatever bookkeeping falls due, so the same
-object drives headless training (``run``) and the app's live view.
+object drives headless training (``run``, its progress bar a hook) and the app's watch screen. Hooks
+(``TrainerHooks``) see every env step of a single-env learner (``on_step``: returning False ends the slice),
+every finished episode, every evaluation and every slice; none of them reaches into the learner.
 """
 
 from __future__ import annotations
@@ -21,14 +23,71 @@ import numpy as np
 import envs
 from agents import agent_module
 from agents.checkpoint import load_checkpoint, save_checkpoint
-from agents.common import check_env_id, env_wrapper_of, evaluate, new_run_dir, pick_device, set_torch_threads
+from agents.common import StepEvent, check_env_id, evaluate, pick_device, set_torch_threads
 from agents.config import apply_overrides, build_config, config_to_dict, preset_for
 from agents.errors import DojoError
+from agents.games.play import Play
+from agents.games.settings import PLAY_FIELDS, PlayConfig, algorithm_config_of, play_of, split_config
+from agents.rundir import CONFIG_FILE, LAST, METRICS_FILE, checkpoint_path, new_run_dir, run_of
 
 METRIC_COLUMNS = ("kind", "step", "episode", "return", "length", "eval_mean", "eval_std", "epsilon", "entropy",
                   "loss", "elapsed_s")
 CONFIRM_EPISODES = 100  # episodes that must also reach the threshold before a run counts as solved
 TRAINER_KEYS = ("steps", "eval_every", "eval_episodes", "checkpoint_every", "env_kwargs", "eval_env_kwargs")
+
+
+@dataclass
+class EvalReport:
+    """One evaluation, as ``on_eval`` hooks see it."""
+
+    step: int
+    mean: float
+    std: float
+    best: float
+    solved_at: int | None
+
+
+class TrainerHooks:
+    """Callbacks a ``Trainer`` calls; subclass and override the ones you need (each does nothing by default)."""
+
+    def on_step(self, trainer: Trainer, event: StepEvent) -> bool | None:
+        """After every env step (and reset) of a single-env learner; return False to end the slice there."""
+        return None
+
+    def on_episode(self, trainer: Trainer, episode: dict[str, float]) -> None:
+        """After every finished training episode (``return``, ``length``, and ``score`` / ``success`` if any)."""
+
+    def on_eval(self, trainer: Trainer, report: EvalReport) -> None:
+        """After every evaluation."""
+
+    def on_slice(self, trainer: Trainer) -> None:
+        """After every slice of learning and its bookkeeping."""
+
+
+class ProgressBar(TrainerHooks):
+    """The headless run's tqdm bar: steps, rate, the recent return, the last evaluation and the exploration."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        from tqdm import tqdm
+
+        self.shown = trainer.steps
+        self.total = trainer.total_steps
+        self.bar = tqdm(total=self.total, initial=min(self.shown, self.total), unit="step", dynamic_ncols=True,
+                        smoothing=0.1, mininterval=0.25,
+                        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+
+    def on_slice(self, trainer: Trainer) -> None:
+        if trainer.steps - self.shown >= 500:
+            self.update(trainer, refresh=False)
+
+    def update(self, trainer: Trainer, refresh: bool) -> None:
+        self.bar.update(min(trainer.steps, self.total) - min(self.shown, self.total))
+        self.shown = trainer.steps
+        self.bar.set_postfix_str(trainer.postfix(), refresh=refresh)
+
+    def close(self, trainer: Trainer) -> None:
+        self.update(trainer, refresh=True)
+        self.bar.close()
 
 
 @dataclass
@@ -51,8 +110,10 @@ class Trainer:
                  run_dir: str | Path | None = None, resume: str | Path | None = None,
                  overrides: list[str] | tuple[str, ...] = (), env_kwargs: dict[str, Any] | None = None,
                  eval_every: int | None = None, eval_episodes: int | None = None, early_stop: bool = True,
-                 preset: str | None = None,
-                 render_mode: str | None = None, write_logs: bool = True) -> None:
+                 preset: str | None = None, frames: bool = False, write_logs: bool = True,
+                 hooks: list[TrainerHooks] | tuple[TrainerHooks, ...] = ()) -> None:
+        """``frames``: the learner's env renders (``render_mode="rgb_array"``) so that ``on_step`` hooks can draw it
+        (single-env learners); ``preset``: a variant such as ``strong``, or ``default`` for the agent's defaults."""
         resumed = load_checkpoint(resume) if resume is not None else None
         if resumed is not None:
             if agent and agent != resumed["agent"]:
@@ -62,10 +123,13 @@ class Trainer:
             agent, env_id = resumed["agent"], resumed["env_id"]
         module = agent_module(agent)
         check_env_id(env_id)
+        takes_play = getattr(module.LEARNER, "takes_play", False)
         preset_name, preset = preset_for(agent, env_id, preset)
         trainer_preset = {key: preset.pop(key) for key in TRAINER_KEYS if key in preset}
+        preset, play_values = split_config(preset) if takes_play else (preset, {})
         if resumed is not None:
-            config = build_config(module.CONFIG, resumed["config"])
+            config = build_config(module.CONFIG, algorithm_config_of(resumed))
+            play_config = play_of(resumed)
             env_kwargs = resumed["env_kwargs"]
             eval_changes = resumed.get("eval_env_kwargs", env_kwargs)
             seed = int(resumed["seed"])
@@ -75,10 +139,13 @@ class Trainer:
             preset_name = resumed.get("preset", preset_name)
         else:
             config = build_config(module.CONFIG, preset)
+            play_config = build_config(PlayConfig, play_values)
             env_kwargs = {**trainer_preset.get("env_kwargs", {}), **(env_kwargs or {})}
             # Evaluation may differ from training (e.g. Maze trains from random starts, is judged from the corner).
             eval_changes = {**env_kwargs, **trainer_preset.get("eval_env_kwargs", {})}
-        config = apply_overrides(config, list(overrides))
+        play_pairs = [pair for pair in overrides if takes_play and pair.partition("=")[0].strip() in PLAY_FIELDS]
+        config = apply_overrides(config, [pair for pair in overrides if pair not in play_pairs])
+        self.play_config = apply_overrides(play_config, play_pairs) if takes_play else None
 
         self.agent, self.env_id, self.env_kwargs, self.seed = agent, env_id, dict(env_kwargs), int(seed)
         self.eval_env_kwargs = dict(eval_changes)
@@ -94,7 +161,16 @@ class Trainer:
         self.early_stop = early_stop
         self.device = pick_device(device)
         set_torch_threads(self.device, getattr(config, "torch_threads", 1))
-        self.learner = module.LEARNER(env_id, self.env_kwargs, config, self.device, self.seed, render_mode)
+        learner_kwargs = dict(self.env_kwargs)
+        if frames and getattr(module.LEARNER, "single_env", False):
+            learner_kwargs["render_mode"] = "rgb_array"
+        if takes_play:
+            play = Play(self.play_config, env_id, str(self.env_kwargs.get("obs_mode", "planes")), self.seed)
+            self.learner = module.LEARNER(env_id, learner_kwargs, config, self.device, self.seed,
+                                          play if play.active else None)
+        else:
+            self.learner = module.LEARNER(env_id, learner_kwargs, config, self.device, self.seed)
+        self.hooks: list[TrainerHooks] = list(hooks)
 
         self.history = History()
         self.best_eval = -math.inf
@@ -108,9 +184,7 @@ class Trainer:
         if resumed is not None:
             self.learner.load_state_dict(resumed["learner"])
             self._restore_trainer_state(resumed.get("trainer", {}))
-            resume_path = Path(resume)
-            default_dir = resume_path.parent.parent if resume_path.parent.name == "checkpoints" else None
-            run_dir = run_dir or default_dir
+            run_dir = run_dir or run_of(resume)
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(f"{self.env_id}-{self.agent}")
         self.write_logs = write_logs
         self._writer = None
@@ -133,9 +207,20 @@ class Trainer:
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._started
 
+    @property
+    def records_frames(self) -> bool:
+        """Whether ``on_step`` hooks see the learner's env steps (a single-env learner)."""
+        return bool(getattr(self.learner, "single_env", False))
+
+    def _on_step(self, event: StepEvent) -> bool:
+        go_on = True
+        for hook in self.hooks:
+            go_on = hook.on_step(self, event) is not False and go_on
+        return go_on
+
     def step(self) -> list[dict[str, float]]:
         """Advance the learner one slice; log finished episodes; evaluate and checkpoint when due."""
-        episodes = self.learner.advance()
+        episodes = self.learner.advance(self._on_step if self.records_frames and self.hooks else None)
         stats = self.learner.stats()
         for episode in episodes:
             self.recent_returns.append(episode["return"])
@@ -143,6 +228,8 @@ class Trainer:
             self.history.episode_returns.append(episode["return"])
             self._log_row("episode", episode=self.learner.episodes, ret=episode["return"],
                           length=episode["length"], stats=stats)
+            for hook in self.hooks:
+                hook.on_episode(self, episode)
         loss = stats.get("loss", float("nan"))
         if not math.isnan(loss):
             self.history.loss_steps.append(self.steps)
@@ -153,14 +240,15 @@ class Trainer:
             while self.next_eval <= self.steps:
                 self.next_eval += self.eval_every
         if self.write_logs and self.steps - self.last_checkpoint_step >= self.checkpoint_every:
-            self.save("last")
+            self.save(LAST)
+        for hook in self.hooks:
+            hook.on_slice(self)
         return episodes
 
     def evaluate_now(self) -> float:
         """Greedy episodes on a separate eval env; saves best.pt on a new best and notes when the env is solved."""
-        wrapper = env_wrapper_of(self.learner.policy)
-        returns = evaluate(self.learner.policy.act_batch, self.env_id, self.eval_env_kwargs, self.eval_episodes,
-                           seed=self.seed + 1_000_000, wrapper=wrapper)
+        returns = evaluate(self.learner.policy, self.env_id, self.eval_env_kwargs, self.eval_episodes,
+                           seed=self.seed + 1_000_000)
         mean, std = float(returns.mean()), float(returns.std())
         self.last_eval = mean
         self.history.eval_steps.append(self.steps)
@@ -173,43 +261,39 @@ class Trainer:
         if self.threshold is not None and mean >= self.threshold and self.solved_at is None:
             # A 20-episode mean is a noisy estimate: confirm on fresh episodes before calling the env solved,
             # so the saved agent really is (measured: unconfirmed CartPole solves scored 456-475 over 100).
-            confirm = evaluate(self.learner.policy.act_batch, self.env_id, self.eval_env_kwargs,
-                               CONFIRM_EPISODES, seed=self.seed + 2_000_000, wrapper=wrapper)
+            confirm = evaluate(self.learner.policy, self.env_id, self.eval_env_kwargs, CONFIRM_EPISODES,
+                               seed=self.seed + 2_000_000)
             self.confirmed_eval = float(confirm.mean())
             if self.confirmed_eval >= self.threshold:
                 self.solved_at = self.steps
                 if self.write_logs:
                     self.save("best")
+        report = EvalReport(self.steps, mean, std, self.best_eval, self.solved_at)
+        for hook in self.hooks:
+            hook.on_eval(self, report)
         return mean
 
     def run(self, progress: bool = True) -> dict[str, Any]:
         """Train until the step budget is spent or the env is solved; Ctrl-C saves last.pt and returns."""
-        from tqdm import tqdm
-
-        bar = tqdm(total=self.total_steps, initial=min(self.steps, self.total_steps), unit="step",
-                   disable=not progress, dynamic_ncols=True, smoothing=0.1, mininterval=0.25,
-                   bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}{postfix}]")
+        bar = ProgressBar(self) if progress else None
+        if bar is not None:
+            self.hooks.append(bar)
         interrupted = False
-        shown = self.steps
         try:
             while not self.done:
                 self.step()
-                if progress and self.steps - shown >= 500:
-                    bar.update(min(self.steps, self.total_steps) - min(shown, self.total_steps))
-                    shown = self.steps
-                    bar.set_postfix_str(self.postfix(), refresh=False)
             if self.last_eval is None or self.history.eval_steps[-1] != self.steps:
                 self.evaluate_now()
         except KeyboardInterrupt:
             interrupted = True
         finally:
-            bar.update(min(self.steps, self.total_steps) - min(shown, self.total_steps))
-            bar.set_postfix_str(self.postfix(), refresh=True)
-            bar.close()
-        last = self.save("last") if self.write_logs else None
+            if bar is not None:
+                bar.close(self)
+                self.hooks.remove(bar)
+        last = self.save(LAST) if self.write_logs else None
         self.close()
         return {"run_dir": str(self.run_dir), "last": str(last) if last else None,
-                "best": str(self.run_dir / "checkpoints" / "best.pt"), "steps": self.steps,
+                "best": str(checkpoint_path(self.run_dir, "best")), "steps": self.steps,
                 "episodes": self.learner.episodes, "solved": self.solved_at is not None,
                 "solved_at_step": self.solved_at, "confirmed_eval": self.confirmed_eval,
                 "best_eval": self.best_eval, "last_eval": self.last_eval,
@@ -232,7 +316,7 @@ class Trainer:
         return {
             "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs,
             "eval_env_kwargs": self.eval_env_kwargs, "spaces": self.learner.spaces,
-            "config": config_to_dict(self.config), "seed": self.seed,
+            "config": config_to_dict(self.config), **self._play_entry(), "seed": self.seed,
             "preset": self.preset_name, "model": learner_state["model"], "counters": learner_state["counters"],
             "learner": learner_state, "trainer": self._trainer_state(),
             "metrics": {"best_eval": _finite(self.best_eval), "last_eval": self.last_eval,
@@ -241,13 +325,16 @@ class Trainer:
             "run_name": self.run_dir.name, "saved_at": datetime.now().isoformat(timespec="seconds"),
         }
 
-    def save(self, which: str = "last") -> Path:
+    def _play_entry(self) -> dict[str, Any]:
+        return {} if self.play_config is None else {"play": config_to_dict(self.play_config)}
+
+    def save(self, which: str = LAST) -> Path:
         """Write checkpoints/last.pt (with the replay buffer, to resume exactly) or best.pt (policy only)."""
-        path = self.run_dir / "checkpoints" / f"{which}.pt"
-        save_checkpoint(path, self.checkpoint_payload(include_replay=which == "last"))
+        path = checkpoint_path(self.run_dir, which)
+        save_checkpoint(path, self.checkpoint_payload(include_replay=which == LAST))
         if self._csv_file is not None:
             self._csv_file.flush()
-        if which == "last":
+        if which == LAST:
             self.last_checkpoint_step = self.steps
         return path
 
@@ -279,13 +366,14 @@ class Trainer:
     # ---- logs ----------------------------------------------------------------------------------------------
     def _open_logs(self, resuming: bool) -> None:
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        (self.run_dir / "config.json").write_text(json.dumps({
+        (self.run_dir / CONFIG_FILE).write_text(json.dumps({
             "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs,
             "eval_env_kwargs": self.eval_env_kwargs, "seed": self.seed,
             "preset": self.preset_name, "device": str(self.device), "steps": self.total_steps,
             "eval_every": self.eval_every, "eval_episodes": self.eval_episodes,
-            "solved_threshold": self.threshold, "config": config_to_dict(self.config)}, indent=2) + "\n")
-        metrics = self.run_dir / "metrics.csv"
+            "solved_threshold": self.threshold, "config": config_to_dict(self.config), **self._play_entry()},
+            indent=2) + "\n")
+        metrics = self.run_dir / METRICS_FILE
         kept: list[dict[str, str]] = []
         if resuming and metrics.exists():
             # Rows written after the checkpoint belong to a future that is being replaced.

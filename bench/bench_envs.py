@@ -1,8 +1,10 @@
-"""Env speed: single-env steps per second (no rendering) and milliseconds per rendered frame.
+"""Env speed: single-env steps per second (no rendering, resets included, the built-in random opponent in the
+two-player games), milliseconds per rendered frame, and each engine's copy + apply cost (what a tree search pays
+per node).
 
 Targets on a 2-core CPU: >= 50,000 steps/s for Snake, Maze and Tron, >= 20,000 for Connect Four (with its win
 check), and under 2 ms a frame; Tron with its territory planes (a flood fill per tick) >= 10,000 steps/s.
-Prints a table and a final JSON line.
+Prints the tables and a final JSON line.
 
     python bench/bench_envs.py [--seconds 2]
 """
@@ -24,6 +26,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import envs  # noqa: E402,F401  (registers the dojo envs)
+from envs.connect_four.rules import Board  # noqa: E402
+from envs.snake.rules import SnakeRules  # noqa: E402
+from envs.tron.rules import TronGame  # noqa: E402
 
 TARGETS = {"dojo/Snake-v0": 50_000, "dojo/Maze-v0": 50_000, "dojo/Tron-v0": 50_000, "dojo/ConnectFour-v0": 20_000}
 # Extra rows: (label, env id, env kwargs, steps/s target) for env options that cost speed.
@@ -76,6 +81,48 @@ def ms_per_frame(env_id: str, frames: int = 300) -> tuple[float, float]:
     return float(np.mean(times)), float(np.percentile(times, 99))
 
 
+def positions(engine: str, count: int = 64) -> list:
+    """``count`` positions a few random moves into games (search nodes look like these)."""
+    rng = np.random.default_rng(0)
+    found = []
+    while len(found) < count:
+        if engine == "snake":
+            game = SnakeRules(10)
+            game.reset(rng)
+            for _ in range(6):
+                game.step((game.direction + int(rng.integers(-1, 2))) % 4)
+                if game.over:
+                    break
+            if not game.over:
+                found.append(game.copy())
+            continue
+        game = Board() if engine == "connect_four" else TronGame(16)
+        for _ in range(8):
+            if game.is_over():
+                break
+            game.apply([int(rng.choice(np.flatnonzero(game.legal_actions(seat)))) for seat in game.movers()])
+        if not game.is_over():
+            found.append(game)
+    return found
+
+
+def copy_apply_us(engine: str, seconds: float) -> float:
+    """Microseconds per copy() + one move (apply for the two-player engines, step for Snake's rules)."""
+    games = positions(engine)
+    if engine == "snake":
+        moves = [game.direction for game in games]
+        play = lambda game, move: game.copy().step(move)
+    else:
+        moves = [[int(np.flatnonzero(game.legal_actions(seat))[0]) for seat in game.movers()] for game in games]
+        play = lambda game, move: game.copy().apply(move)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for game, move in zip(games, moves):
+            play(game, move)
+        done += len(games)
+    return (time.perf_counter() - start) / done * 1e6
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=2.0, help="timing window per env (default 2)")
@@ -94,6 +141,11 @@ def main() -> int:
         rate = steps_per_second(env_id, args.seconds, **kwargs)
         print(f"{label:<22}{rate:>12,.0f}{target:>10,}{'yes' if rate >= target else 'NO':>5}", flush=True)
         results[label] = {"steps_per_s": round(rate), "target": target, "env_kwargs": kwargs}
+    print(f"\n{'engine':<22}{'copy+apply us':>14}")
+    for engine in ("connect_four", "tron", "snake"):
+        cost = copy_apply_us(engine, args.seconds / 2)
+        print(f"{engine:<22}{cost:>14.2f}", flush=True)
+        results[f"{engine} copy+apply"] = {"us": round(cost, 3)}
     print(json.dumps({"bench": "envs", "results": results}))
     return 0
 

@@ -20,7 +20,6 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -29,24 +28,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agents import load_agent  # noqa: E402
 from agents.common import play_episodes  # noqa: E402
+from envs.registry import CONNECT_FOUR, MAZE, SNAKE, TRON, game  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = {"dojo/ConnectFour-v0": "connect_four.pt", "dojo/Tron-v0": "tron.pt", "dojo/Snake-v0": "snake.pt",
-           "dojo/Maze-v0": "maze.pt"}
-MATCHES = {"dojo/ConnectFour-v0": [("random", 0), ("minimax:2", 2), ("minimax:4", 2)],
-           "dojo/Tron-v0": [("random", 0), ("space", 3)]}
-SEAT_KEY = {"dojo/ConnectFour-v0": ("agent_first", (True, False)), "dojo/Tron-v0": ("agent_seat", (0, 1))}
-TARGETS = {("dojo/ConnectFour-v0", "random"): 0.95, ("dojo/ConnectFour-v0", "minimax:2"): 0.80,
-           ("dojo/Tron-v0", "space"): 0.60}
+C4, TRON_ID, SNAKE_ID = CONNECT_FOUR.env_id, TRON.env_id, SNAKE.env_id
+SHIPPED = {C4: "connect_four.pt", TRON_ID: "tron.pt", SNAKE_ID: "snake.pt", MAZE.env_id: "maze.pt"}
+MATCHES = {C4: [("random", 0), ("minimax:2", 2), ("minimax:4", 2)], TRON_ID: [("random", 0), ("space", 3)]}
+TARGETS = {(C4, "random"): 0.95, (C4, "minimax:2"): 0.80, (TRON_ID, "space"): 0.60}
 
 
 def match(agent, opponent: str, opening_moves: int, games: int) -> dict[str, float]:
     """``games`` games against ``opponent``, half in each seat: win rates per seat and overall."""
-    key, seats = SEAT_KEY[agent.env_id]
+    key, seats = game(agent.env_id).seat_kwarg, game(agent.env_id).seat_values
     kwargs = {**agent.env_kwargs, "opponent": opponent, "opening_moves": opening_moves}
     rates, draws = [], 0
     for index, seat in enumerate(seats):
-        returns = play_episodes(agent.act_batch, agent.env_id, {**kwargs, key: seat}, games // 2,
+        returns = play_episodes(agent, agent.env_id, {**kwargs, key: seat}, games // 2,
                                 seed=9000 + 1000 * index).returns
         rates.append(float((returns > 0).mean()))
         draws += int((returns == 0).sum())
@@ -75,9 +72,11 @@ def main() -> int:
         agent = load_agent(path)
         start = time.perf_counter()
         variants = [("network", agent)]
-        depth = getattr(agent.config, "search_depth", 0)
+        depth = getattr(getattr(agent, "play", None), "search_depth", 0)
         if depth:
-            variants = [(f"net+search:{depth}", agent), ("network alone", _without_search(agent))]
+            alone = agent.inner  # the same network acting on its own, in the same games
+            alone.env_kwargs = dict(agent.env_kwargs)
+            variants = [(f"net+search:{depth}", agent), ("network alone", alone)]
         if env_id in MATCHES:
             for opponent, opening in MATCHES[env_id]:
                 for label, player in variants:
@@ -92,9 +91,9 @@ def main() -> int:
             continue
         for label, player in variants:
             start = time.perf_counter()
-            outcome = play_episodes(player.act_batch, env_id, agent.env_kwargs, args.games // 2 if
-                                    env_id == "dojo/Snake-v0" else args.games, seed=777)
-            if env_id == "dojo/Snake-v0":
+            outcome = play_episodes(player, env_id, agent.env_kwargs, args.games // 2 if
+                                    env_id == SNAKE_ID else args.games, seed=777)
+            if env_id == SNAKE_ID:
                 value, what, target = float(outcome.scores.mean()), "mean apples", 20
                 text = f"{value:.1f} apples"
             else:
@@ -106,14 +105,6 @@ def main() -> int:
                   flush=True)
     print(json.dumps({"bench": "match", "results": results}))
     return 0
-
-
-def _without_search(agent):
-    """The same network acting on its own (search_depth 0)."""
-    from agents.dqn import DQNPolicy
-
-    return DQNPolicy(agent.net, agent.spaces, agent.env_id, agent.env_kwargs,
-                     replace(agent.config, search_depth=0), agent.device)
 
 
 if __name__ == "__main__":

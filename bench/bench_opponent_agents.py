@@ -3,10 +3,10 @@
 Each `--agents` checkpoint (Connect Four or Tron) plays `--games` games one after another against `--opponent`
 (default `pattern`), seats alternating, game k from seed `--seed + k`, on the board it was trained on. An
 opponent_model=true agent plays through its own model: a copy of the predictor in its checkpoint that keeps
-learning from game to game, as in training (``OpponentFeatures.play_wrapper``), so it can pick up an opponent its
+learning from game to game, as in training (``agent.fork(learn=True)``), so it can pick up an opponent its
 network was not trained against. Other agents play as they are. One process per agent. Prints a table (wins,
-draws, losses, win rate with its standard error, ms per move, the model's top-1 over these games) and a final
-JSON line.
+draws, losses, win rate with its standard error, ms per move (the model's prediction included), the model's top-1
+over these games) and a final JSON line.
 
     python bench/bench_opponent_agents.py --agents A.pt B.pt [--opponent pattern] [--games 200] [--seed 5000]
 """
@@ -27,8 +27,9 @@ import torch  # noqa: E402
 
 from agents import DojoError, load_agent  # noqa: E402
 from agents.common import make_env  # noqa: E402
+from envs import registry  # noqa: E402
 
-SEAT_KEYS = {"dojo/ConnectFour-v0": "agent_first", "dojo/Tron-v0": "agent_seat"}
+SEAT_KEYS = {game.env_id: game.seat_kwarg for game in registry.GAMES if game.two_player}
 
 
 def play_agent(path: str, opponent: str, games: int, seed: int) -> dict:
@@ -38,13 +39,16 @@ def play_agent(path: str, opponent: str, games: int, seed: int) -> dict:
     agent = load_agent(path, device="cpu")
     kwargs = {**agent.env_kwargs, "opponent": opponent, SEAT_KEYS[agent.env_id]: "alternate"}
     env = make_env(agent.env_id, kwargs)
-    features = getattr(agent, "opponent_features", None)
-    if features is not None:
-        env = features.play_wrapper(env)  # its copy of the model is the one that plays and learns here
+    models = hasattr(agent, "fork")
+    if models:
+        agent = agent.fork(learn=True)  # its copy of the model is the one that plays and learns here
     counts = {"wins": 0, "draws": 0, "losses": 0}
     moves, seconds = 0, 0.0
     for game in range(games):
         obs, info = env.reset(seed=seed + game)
+        if models:
+            agent.start_game()
+            agent.observe_info(info)
         done, reward = False, 0.0
         while not done:
             started = time.perf_counter()
@@ -52,13 +56,17 @@ def play_agent(path: str, opponent: str, games: int, seed: int) -> dict:
             seconds += time.perf_counter() - started
             moves += 1
             obs, reward, terminated, truncated, info = env.step(action)
+            if models:
+                agent.observe_info(info)
             done = terminated or truncated
+        if models:
+            agent.end_game()
         counts["wins" if reward > 0 else "losses" if reward < 0 else "draws"] += 1
-    model_top1 = env.predictor.accuracy if features is not None else None
+    model_top1 = agent.tracker.predictor.accuracy if models else None
     env.close()
     win_rate = counts["wins"] / games
-    return {"agent": path, "opponent_model": features is not None, "line_ticks": getattr(agent, "line_ticks", 0),
-            "search_depth": getattr(agent.config, "search_depth", 0), **counts, "win_rate": win_rate,
+    return {"agent": path, "opponent_model": models, "line_ticks": agent.tracker.line_ticks if models else 0,
+            "search_depth": getattr(getattr(agent, "play", None), "search_depth", 0), **counts, "win_rate": win_rate,
             "win_rate_se": math.sqrt(win_rate * (1 - win_rate) / games), "ms_per_move": 1000 * seconds / moves,
             "model_top1": model_top1}
 

@@ -7,7 +7,7 @@ their difference, the opponent model's top-1 accuracy during training and the tr
 
 With ``--tron-search-depth D`` (D > 0) the Tron agents are the `strong` preset's (territory planes), both with a
 D-tick lookahead: without the model it is the joint worst-case search, with it the search follows the model's
-predicted line (2D ticks) and the network reads the board alone (agents/opponent_features.py).
+predicted line (2D ticks) and the network reads the board alone (agents/games/opponent.py).
 
 Prints a table and a final JSON line.
 
@@ -27,13 +27,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.common import env_wrapper_of, play_episodes  # noqa: E402
+from agents.common import play_episodes  # noqa: E402
 from agents.trainer import Trainer  # noqa: E402
+from envs.registry import CONNECT_FOUR, TRON  # noqa: E402
 
-GAMES = {  # env id: (seat option, its two values, short name)
-    "dojo/ConnectFour-v0": ("agent_first", (True, False), "connect_four"),
-    "dojo/Tron-v0": ("agent_seat", (0, 1), "tron"),
-}
+GAMES = {game.env_id: (game.seat_kwarg, game.seat_values, game.name) for game in (CONNECT_FOUR, TRON)}
 
 
 def train_and_play(env_id: str, steps: int, seed: int, opponent_model: bool, games: int,
@@ -50,15 +48,14 @@ def train_and_play(env_id: str, steps: int, seed: int, opponent_model: bool, gam
     trainer.run(progress=False)
     train_s = time.perf_counter() - start
     policy = trainer.learner.policy
-    features = trainer.learner.opponent_features
+    tracker = trainer.learner.play.tracker if trainer.learner.play is not None else None
     wins = 0
     for index, seat in enumerate(seats):
         kwargs = {**trainer.env_kwargs, "opponent": "pattern", seat_key: seat}  # the preset's board, as trained
-        returns = play_episodes(policy.act_batch, env_id, kwargs, games // 2, seed=10_000 + 1_000 * seed + index,
-                                wrapper=env_wrapper_of(policy)).returns
+        returns = play_episodes(policy, env_id, kwargs, games // 2, seed=10_000 + 1_000 * seed + index).returns
         wins += int((returns > 0).sum())
     return {"win_rate": wins / (2 * (games // 2)), "train_s": train_s,
-            "model_top1": features.predictor.accuracy if features is not None else float("nan")}
+            "model_top1": tracker.predictor.accuracy if tracker is not None else float("nan")}
 
 
 def main() -> int:
@@ -72,8 +69,7 @@ def main() -> int:
                         help="Tron: the strong preset with a D-tick lookahead on both sides (default 0: none)")
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",")]
-    budgets = {env_id: steps for env_id, steps in (("dojo/ConnectFour-v0", args.c4_steps),
-                                                    ("dojo/Tron-v0", args.tron_steps))
+    budgets = {env_id: steps for env_id, steps in ((CONNECT_FOUR.env_id, args.c4_steps), (TRON.env_id, args.tron_steps))
                if args.only in (None, GAMES[env_id][2])}
 
     print(f"{'game':<14}{'steps':>7}{'seeds':>6}{'without':>9}{'with':>7}{'delta':>8}{'model top-1':>12}"

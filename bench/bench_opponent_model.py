@@ -27,7 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.opponent_games import BLOCK, build_opponent, make_game_env, play_game  # noqa: E402
+from agents.games.opponent_games import BLOCK, build_opponent, make_game_env, play_game  # noqa: E402
 from agents.opponent_model import OpponentPredictor  # noqa: E402
 from envs.connect_four.bots import PatternBot as ConnectFourPattern  # noqa: E402
 from envs.tron.bots import PatternBot as TronPattern  # noqa: E402

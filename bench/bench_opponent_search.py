@@ -3,7 +3,7 @@
 * worst case: the agent's own lookahead (`search_depth=2`: both cycles' 9 joint moves per tick, the other
   cycle's worst reply counted);
 * predicted line: `envs.tron.search.line_move`, `--ticks` ticks deep against the path the opponent model
-  predicts (the LSTM rolled forward: `agents.opponent_features.tron_predicted_line`);
+  predicts (the LSTM rolled forward: `agents.games.opponent.tron_predicted_line`);
 * straight line: the same search against a path without the model (the other cycle keeps straight on, dodging
   where that crashes). This is the control: it has the deeper search and not the prediction.
 
@@ -33,13 +33,14 @@ import torch  # noqa: E402
 
 import envs  # noqa: E402,F401  (registers the dojo envs)
 from agents import DojoError, load_agent  # noqa: E402
-from agents.opponent_features import OpponentModelWrapper, tron_predicted_line  # noqa: E402
+from agents.games.opponent import OpponentObserver, OpponentTracker, opponent_mask, tron_predicted_line  # noqa: E402
 from agents.opponent_model import OpponentPredictor  # noqa: E402
+from envs import registry  # noqa: E402
 from envs.tron.search import MAX_LINE_TICKS  # noqa: E402
 from envs.tron.search import line_move as tron_line_move  # noqa: E402
 from envs.tron.search import search_move as tron_move  # noqa: E402
 
-TRON = "dojo/Tron-v0"
+TRON = registry.TRON.env_id
 ARMS = ("worst case", "predicted line", "straight line")
 WORST_CASE_DEPTH = 2  # the shipped agent's search_depth
 WARMUP_SEED = 500_000  # far from the measured games' seeds
@@ -58,18 +59,17 @@ def play_arm(arm: str, agent_path: str, games: int, ticks: int, warmup: int, see
         env = gym.make(TRON, **kwargs, opponent="pattern", agent_seat=game % 2)
         if predictor is None:
             predictor = OpponentPredictor(env.observation_space.shape, int(env.action_space.n), seed=0)
-        env = OpponentModelWrapper(env, "tron", predictor, learn=True)
+        env = OpponentObserver(env, OpponentTracker("tron", predictor, learn=True))
         obs, info = env.reset(seed=seed + game - warmup if measured else WARMUP_SEED + game)
-        board_planes = env.unwrapped.observation_space.shape[0]
         done, reward = False, 0.0
         while not done:
-            board, mask = obs[:board_planes], info["action_mask"]
+            board, mask = obs, info["action_mask"]
             started = time.perf_counter()
             if not measured or arm == "worst case":
                 action = tron_move(board, mask, WORST_CASE_DEPTH, agent.position_values)
             else:
-                line = (tron_predicted_line(predictor, board, env.unwrapped.action_mask_for(1 - info["agent_seat"]),
-                                            ticks) if arm == "predicted line" else [1] * ticks)
+                line = (tron_predicted_line(predictor, board, opponent_mask("tron", board), ticks)
+                        if arm == "predicted line" else [1] * ticks)
                 action = tron_line_move(board, mask, line, ticks, agent.position_values)
             if measured:
                 seconds += time.perf_counter() - started

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np  # noqa: E402
 
 from agents.common import make_env  # noqa: E402
-from agents.opponent_games import build_opponent, make_game_env  # noqa: E402
+from agents.games.opponent_games import build_opponent, make_game_env  # noqa: E402
 from nets.autoencoder import AutoencoderConfig, ConvAutoencoder  # noqa: E402
 from ui.prediction import HumanWatcher  # noqa: E402
 from ui.reconstruction import Reconstruction  # noqa: E402

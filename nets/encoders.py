@@ -72,11 +72,19 @@ class CNNEncoder(nn.Module):
         return self.fc(self.conv(x))
 
 
-def make_encoder(input_shape: Sequence[int], hidden: Sequence[int] = (64, 64), activation: str = "relu",
-                 input_scale: float = 1.0, cnn_channels: Sequence[int] = (32, 64, 64),
+ENCODER_KINDS = ("auto", "mlp", "cnn")
+
+
+def make_encoder(input_shape: Sequence[int], kind: str = "auto", hidden: Sequence[int] = (64, 64),
+                 activation: str = "relu", input_scale: float = 1.0, cnn_channels: Sequence[int] = (32, 64, 64),
                  cnn_features: int = 256) -> MLPEncoder | CNNEncoder:
-    """An MLP for flat inputs, a CNN for (C, H, W) inputs."""
-    if len(input_shape) == 3:
+    """The one encoder factory: ``auto`` gives a CNN for (C, H, W) inputs and an MLP for anything else; ``mlp`` and
+    ``cnn`` ask for one (``hidden`` / ``activation`` shape the MLP, ``cnn_channels`` / ``cnn_features`` the CNN)."""
+    if kind not in ENCODER_KINDS:
+        raise ValueError(f"unknown encoder {kind!r}; choose one of {', '.join(ENCODER_KINDS)}")
+    if kind == "cnn" or (kind == "auto" and len(input_shape) == 3):
+        if len(input_shape) != 3:
+            raise ValueError(f"encoder=cnn needs (C, H, W) observations, this env gives shape {tuple(input_shape)}")
         return CNNEncoder(input_shape, cnn_channels, cnn_features, input_scale)
     return MLPEncoder(input_shape, hidden, activation, input_scale)
 

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nets.encoders import CNNEncoder, MLPEncoder
+from nets.encoders import make_encoder
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]
 BOARD_ENCODERS = ("mlp", "cnn")
@@ -33,10 +33,8 @@ class OpponentLSTM(nn.Module):
         self.n_actions = int(n_actions)
         self.none_move = self.n_actions  # the extra one-hot slot: no previous move (the opponent's first turn)
         self.hidden = int(hidden)
-        if encoder == "cnn":
-            self.board_encoder: nn.Module = CNNEncoder(self.board_shape, cnn_channels, board_features)
-        else:
-            self.board_encoder = MLPEncoder(self.board_shape, (board_features,))
+        self.board_encoder = make_encoder(self.board_shape, encoder, hidden=(board_features,),
+                                          cnn_channels=cnn_channels, cnn_features=board_features)
         # Dropout on the board code and the LSTM output: the board holds many details (the other player's moves)
         # that a few dozen games let the net memorise instead of the opponent's habit.
         self.dropout = nn.Dropout(dropout)

@@ -16,8 +16,9 @@ from agents.autoencoder import (
     split_frames,
     train_autoencoder,
 )
+from agents.autoencoder.encoder import build_encoder
 from agents.checkpoint import save_checkpoint
-from agents.common import build_encoder, episode_seed
+from agents.common import episode_seed
 from agents.config import build_config
 from agents.dqn import DQNConfig, DQNLearner, QNetwork
 from agents.errors import DojoError

@@ -48,6 +48,7 @@ def test_bad_overrides_name_the_problem(pair, message):
 
 def test_every_preset_builds_a_valid_config():
     from agents import agent_module
+    from agents.games.settings import PlayConfig, split_config
     from agents.trainer import TRAINER_KEYS
 
     trainer_keys = set(TRAINER_KEYS)
@@ -56,6 +57,9 @@ def test_every_preset_builds_a_valid_config():
     for agent, table in presets.items():
         for env_id, values in table.items():
             fields = {k: v for k, v in values.items() if k not in trainer_keys}
+            if agent == "dqn":  # DQN's presets also set the play settings composed around it
+                fields, play = split_config(fields)
+                build_config(PlayConfig, play)
             build_config(agent_module(agent).CONFIG, fields)  # raises on a stale key or a wrong type
             assert env_id
 

@@ -1,5 +1,6 @@
-"""DQN conditioned on the opponent model: the env reports opponent moves, the wrapper adds prediction planes,
-the predictor travels with the checkpoint, and misuse is a one-line error."""
+"""DQN with an opponent model (agents/games/opponent.py): the env reports opponent moves, the policy holds the model
+and reads its prediction planes or its predicted line (never through the observation), the predictor travels with
+the checkpoint, the app feeds it a human's moves, and misuse is a one-line error."""
 
 import numpy as np
 import pytest
@@ -7,19 +8,21 @@ import torch
 
 from agents import DojoError, load_agent
 from agents.checkpoint import load_checkpoint, save_checkpoint, slim
-from agents.common import env_wrapper_of, make_env, play_episodes
+from agents.common import make_env, play_episodes
 from agents.dqn import DQNConfig, DQNLearner
-from agents.opponent_features import (
+from agents.games.opponent import (
+    GAMES,
     LEVELS,
-    OpponentFeatures,
+    OpponentObserver,
+    OpponentTracker,
     connect_four_targets,
-    line_from_plane,
-    line_plane,
     prediction_planes,
     tron_other_moves,
     tron_predicted_line,
     tron_targets,
 )
+from agents.games.play import Play
+from agents.games.settings import PlayConfig
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
 from envs.tron.env import TronEnv
@@ -44,19 +47,21 @@ def opponent_mask_now(env, info, env_id):
     return env.unwrapped.action_mask_for(1 - info["agent_seat"])
 
 
+def model_learner(env_id, **play):
+    play_config = PlayConfig(opponent_model=True, **play)
+    return DQNLearner(env_id, pattern_kwargs(env_id), DQNConfig(buffer_size=100), torch.device("cpu"), seed=0,
+                      play=Play(play_config, env_id, "planes", seed=0))
+
+
 @pytest.mark.parametrize(("env_id", "base", "grown"), [(C4, (3, 6, 7), (6, 6, 7)), (TRON, (7, 16, 16), (10, 16, 16))])
-def test_observation_space_grows_by_the_prediction_planes(env_id, base, grown):
-    env = make_env(env_id, pattern_kwargs(env_id))
-    assert env.observation_space.shape == base
-    features = OpponentFeatures.for_env(env, seed=0)
-    wrapped = features.wrap(env)
-    obs, _ = wrapped.reset(seed=0)
-    assert wrapped.observation_space.shape == obs.shape == grown and obs.dtype == np.uint8
-    assert wrapped.observation_space.contains(obs)
-    learner = DQNLearner(env_id, pattern_kwargs(env_id), DQNConfig(opponent_model=True, buffer_size=100),
-                         torch.device("cpu"), seed=0)
+def test_the_network_reads_the_prediction_planes_but_the_observation_stays_the_board(env_id, base, grown):
+    learner = model_learner(env_id)
+    obs, _ = learner.env.reset(seed=0)
+    assert learner.env.observation_space.shape == obs.shape == base  # nothing rides along in the observation
     assert learner.spaces["observation"]["shape"] == list(grown)
     assert learner.buffer.fields["obs"].shape[1:] == grown
+    features = learner.policy.net_input(obs)
+    assert features.shape == grown and features.dtype == np.uint8 and (features[: base[0]] == obs).all()
 
 
 @pytest.mark.parametrize("env_id", [C4, TRON])
@@ -82,23 +87,24 @@ def test_the_env_reports_the_opponents_move_and_the_board_it_moved_on(env_id):
 
 
 @pytest.mark.parametrize("env_id", [C4, TRON])
-def test_the_extra_planes_are_the_predictors_prediction(env_id):
-    env = make_env(env_id, pattern_kwargs(env_id))
-    features = OpponentFeatures.for_env(env, seed=1)
-    wrapped = features.wrap(env)
-    predictor, channels = features.predictor, env.observation_space.shape[0]
+def test_the_prediction_planes_are_the_predictors_prediction(env_id):
+    base = make_env(env_id, pattern_kwargs(env_id))
+    tracker = OpponentTracker(GAMES[env_id], OpponentPredictor(base.observation_space.shape, int(base.action_space.n),
+                                                               seed=1), learn=True)
+    env = OpponentObserver(base, tracker)
+    predictor = tracker.predictor
     rng = np.random.default_rng(1)
     predictions, hits, informative = 0, 0, 0
     for episode in range(30):
-        obs, info = wrapped.reset(seed=episode)
+        obs, info = env.reset(seed=episode)
         done = False
         while not done:
-            probabilities = predictor.predict(obs[:channels], opponent_mask_now(env, info, env_id))
-            np.testing.assert_array_equal(obs[channels:], prediction_planes(features.game, obs[:channels],
-                                                                             probabilities))
-            informative += obs[channels:].any()
+            probabilities = predictor.predict(obs, opponent_mask_now(env, info, env_id))
+            planes = tracker.features(obs)[obs.shape[0]:]
+            np.testing.assert_array_equal(planes, prediction_planes(tracker.game, obs, probabilities))
+            informative += planes.any()
             action = int(rng.choice(np.flatnonzero(info["action_mask"])))
-            obs, _, terminated, truncated, info = wrapped.step(action)
+            obs, _, terminated, truncated, info = env.step(action)
             done = terminated or truncated
             if info["opponent_move"] >= 0 and episode >= 20:
                 predictions += 1
@@ -136,7 +142,7 @@ def short_run(tmp_path, env_id, steps, resume=None, overrides=None):
 def test_a_short_training_run_learns_the_opponent_and_saves_it(tmp_path):
     trainer = short_run(tmp_path, TRON, 600)
     result = trainer.run(progress=False)
-    predictor = trainer.learner.opponent_features.predictor
+    predictor = trainer.learner.play.tracker.predictor
     assert result["steps"] == 600 and predictor.games == trainer.learner.episodes > 0
     assert predictor.scores.predictions > 0
     state = load_checkpoint(tmp_path / "checkpoints" / "last.pt")["learner"]["opponent_model"]
@@ -146,18 +152,21 @@ def test_a_short_training_run_learns_the_opponent_and_saves_it(tmp_path):
 
 
 def same_actions(trained, loaded, env_id, episodes=4):
-    """Both policies, each in an env wrapped by its own wrapper, see the same observations and act alike."""
-    env_a = env_wrapper_of(trained)(make_env(env_id, pattern_kwargs(env_id)))
-    env_b = env_wrapper_of(loaded)(make_env(env_id, pattern_kwargs(env_id)))
+    """Both policies, each a player of its own fed the same games' infos, see the same boards and act alike."""
+    players = [trained.fork(), loaded.fork()]
+    env = make_env(env_id, pattern_kwargs(env_id))
     for episode in range(episodes):
-        (obs_a, info), (obs_b, _) = env_a.reset(seed=episode), env_b.reset(seed=episode)
+        obs, info = env.reset(seed=episode)
+        for player in players:
+            player.start_game()
+            player.observe_info(info)
         done = False
         while not done:
-            np.testing.assert_array_equal(obs_a, obs_b)
-            action = trained.act(obs_a, info["action_mask"])
-            assert loaded.act(obs_b, info["action_mask"]) == action
-            obs_a, _, terminated, truncated, info = env_a.step(action)
-            obs_b = env_b.step(action)[0]
+            action = players[0].act(obs, info["action_mask"])
+            assert players[1].act(obs, info["action_mask"]) == action
+            obs, _, terminated, truncated, info = env.step(action)
+            for player in players:
+                player.observe_info(info)
             done = terminated or truncated
 
 
@@ -166,12 +175,12 @@ def test_load_agent_and_export_keep_the_predictor(tmp_path):
     trainer.run(progress=False)
     path = tmp_path / "checkpoints" / "last.pt"
     loaded = load_agent(str(path))
-    assert loaded.config.opponent_model and env_wrapper_of(loaded) is not None
+    assert loaded.play.opponent_model and hasattr(loaded, "fork")
     same_actions(trainer.learner.policy, loaded, C4)
     exported = save_checkpoint(tmp_path / "slim.pt", slim(load_checkpoint(path)))
     same_actions(trainer.learner.policy, load_agent(str(exported)), C4)
-    # eval's path: a vector env whose every slot is wrapped.
-    outcome = play_episodes(loaded.act_batch, C4, pattern_kwargs(C4), 6, seed=0, wrapper=env_wrapper_of(loaded))
+    # eval's path: a vector env, each slot played by a frozen fork that follows its own game.
+    outcome = play_episodes(loaded, C4, pattern_kwargs(C4), 6, seed=0)
     assert outcome.returns.shape == (6,)
 
 
@@ -208,16 +217,27 @@ def test_bad_use_is_a_one_line_error(tmp_path, env_id, env_kwargs, extra, messag
     assert "\n" not in str(error.value)
 
 
-def test_the_app_falls_back_to_a_built_in_opponent_for_such_an_agent(tmp_path, monkeypatch):
-    from ui.players import AgentPlayer, BuiltinPlayer, default_player
+def test_the_app_plays_such_an_agent_and_feeds_its_model_the_humans_moves(tmp_path):
+    from ui.players import AgentPlayer
 
     short_run(tmp_path / "runs" / "c4-om", C4, 200).run(progress=False)
-    with pytest.raises(DojoError, match="opponent_model=true, which the app cannot play yet"):
-        AgentPlayer(tmp_path / "runs" / "c4-om" / "checkpoints" / "last.pt", C4)
-    monkeypatch.chdir(tmp_path)  # play looks for saved runs in ./runs and ./assets
-    choice = default_player(C4, np.random.default_rng(0))
-    assert isinstance(choice.player, BuiltinPlayer)
-    assert "could not be loaded" in choice.note and "playing the built-in" in choice.note
+    path = tmp_path / "runs" / "c4-om" / "checkpoints" / "last.pt"
+    player = AgentPlayer(path, C4)
+    assert player.models_opponent
+    model = player.agent.tracker.predictor
+    assert model is not load_agent(str(path)).tracker.predictor  # the app's player has a model of its own
+    env = make_env(C4, {"opponent": None})
+    obs, info = env.reset(seed=0)
+    player.start_game()
+    before = model.scores.predictions
+    for _ in range(3):  # the human (seat 0) moves, then the agent (seat 1)
+        human = int(np.flatnonzero(info["action_mask"])[0])
+        player.opponent_moved(env.unwrapped.observation_for(1), human, info["action_mask"])
+        obs, _, terminated, _, info = env.step(human)
+        obs, _, terminated, _, info = env.step(player.act(obs, info["action_mask"]))
+    assert model.scores.predictions == before + 3
+    player.end_game()
+    assert model.games == 1
 
 
 # ----- the predicted line (the lookahead's use of the model) -----------------------------------------------------
@@ -271,40 +291,25 @@ def test_the_predicted_line_stops_where_the_other_cycle_crashes():
     assert tron_predicted_line(predictor, blocked, None, 6) == [1]
 
 
-# ----- opponent_model=true with Tron's lookahead: the line travels as one plane, the network reads the board ------
+# ----- opponent_model=true with Tron's lookahead: the policy searches the model's line, the network reads the board --
 LINE_SMALL = ["learning_starts=100", "hidden=32,32", "opponent_mix=[]", "opponent_model=true", "buffer_size=2000",
               "search_depth=1"]
 
 
-@pytest.mark.parametrize("line", [[], [1], [0, 2, 1, 1], [2, 2, 2, 0, 0, 1]])
-def test_a_predicted_line_round_trips_through_its_plane(line):
-    board = np.zeros((7, 4, 4), dtype=np.uint8)  # the smallest arena still holds the longest line
-    plane = line_plane(line, board)
-    assert plane.shape == (1, 4, 4) and plane.dtype == np.uint8 and plane.max() <= 3
-    assert line_from_plane(plane[0]) == line
-
-
-def test_a_line_longer_than_its_plane_is_refused():
-    with pytest.raises(DojoError, match="does not fit a plane of 16 cells"):
-        line_plane([1] * 17, np.zeros((7, 4, 4), dtype=np.uint8))
-
-
 def test_with_a_lookahead_the_search_follows_the_predicted_line_and_the_network_reads_the_board():
-    learner = DQNLearner(TRON, pattern_kwargs(TRON), DQNConfig(opponent_model=True, search_depth=2, buffer_size=100),
-                         torch.device("cpu"), seed=0)
-    features, policy, env = learner.opponent_features, learner.policy, learner.env
-    assert features.line_ticks == policy.line_ticks == 4  # two ticks per depth
-    assert env.observation_space.shape == (8, 16, 16)
+    learner = model_learner(TRON, search_depth=2)
+    tracker, policy, env = learner.play.tracker, learner.policy, learner.env
+    assert tracker.line_ticks == 4  # two ticks per depth
+    assert env.observation_space.shape == (7, 16, 16)  # the line is the policy's, not the observation's
     assert learner.spaces["observation"]["shape"] == [7, 16, 16]
     assert learner.buffer.fields["obs"].shape[1:] == (7, 16, 16)
     obs, info = env.reset(seed=3)
     lines = set()
     for _ in range(12):
-        board, line = obs[:-1], line_from_plane(obs[-1])
         other_mask = env.unwrapped.action_mask_for(1 - info["agent_seat"])
-        assert line == tron_predicted_line(features.predictor, board, other_mask, 4)
+        line = tron_predicted_line(tracker.predictor, obs, other_mask, 4)
         lines.add(tuple(line))
-        move = tron_line_move(board, info["action_mask"], line, 4, policy.position_values, guard_depth=2)
+        move = tron_line_move(obs, info["action_mask"], line, 4, policy.position_values, guard_depth=2)
         assert policy.act(obs, info["action_mask"]) == move
         assert policy.q_values(obs, info["action_mask"]).shape == (3,)
         obs, _, terminated, truncated, info = env.step(move)
@@ -323,29 +328,34 @@ def test_a_line_agent_trains_reloads_acts_alike_and_keeps_its_search_on_export(t
     assert rows.shape[1] == 7 and rows.any()  # replay keeps the board alone
     path = tmp_path / "checkpoints" / "last.pt"
     loaded = load_agent(str(path))
-    assert loaded.line_ticks == 2 and loaded.spaces["observation"]["shape"] == [7, 16, 16]
+    assert loaded.tracker.line_ticks == 2 and loaded.spaces["observation"]["shape"] == [7, 16, 16]
     same_actions(trainer.learner.policy, loaded, TRON, episodes=2)
-    outcome = play_episodes(loaded.act_batch, TRON, pattern_kwargs(TRON), 4, seed=0, wrapper=env_wrapper_of(loaded))
+    outcome = play_episodes(loaded, TRON, pattern_kwargs(TRON), 4, seed=0)
     assert outcome.returns.shape == (4,)
-    # Games one after another (bench_opponent_agents): the play wrapper's copy of the model learns between them,
-    # the agent's own model stays as saved.
-    saved = {name: tensor.clone() for name, tensor in loaded.opponent_features.predictor.model.state_dict().items()}
-    env = loaded.opponent_features.play_wrapper(make_env(TRON, pattern_kwargs(TRON)))
+    # Games one after another (bench_opponent_agents): a learning fork's model learns between them, the agent's own
+    # model stays as saved.
+    saved = {name: tensor.clone() for name, tensor in loaded.tracker.predictor.model.state_dict().items()}
+    player, env = loaded.fork(learn=True), make_env(TRON, pattern_kwargs(TRON))
     for episode in range(2):
         obs, info = env.reset(seed=episode)
+        player.start_game()
+        player.observe_info(info)
         done = False
         while not done:
-            obs, _, terminated, truncated, info = env.step(loaded.act(obs, info["action_mask"]))
+            obs, _, terminated, truncated, info = env.step(player.act(obs, info["action_mask"]))
+            player.observe_info(info)
             done = terminated or truncated
-    assert env.predictor.games == 2 and env.predictor is not loaded.opponent_features.predictor
-    assert any(not torch.equal(saved[name], tensor) for name, tensor in env.predictor.model.state_dict().items())
-    for name, tensor in loaded.opponent_features.predictor.model.state_dict().items():
+        player.end_game()
+    model = player.tracker.predictor
+    assert model.games == 2 and model is not loaded.tracker.predictor
+    assert any(not torch.equal(saved[name], tensor) for name, tensor in model.model.state_dict().items())
+    for name, tensor in loaded.tracker.predictor.model.state_dict().items():
         assert torch.equal(saved[name], tensor), name
-    assert not env_wrapper_of(loaded)(make_env(TRON, pattern_kwargs(TRON))).learn  # eval's copies stay frozen
+    assert not loaded.fork().tracker.learn  # eval's forks stay frozen
 
     deeper = tmp_path / "deeper.pt"
     assert main.main(["export", str(path), "--out", str(deeper), "--set", "search_depth=2"]) == 0
-    assert load_agent(str(deeper)).line_ticks == 4
+    assert load_agent(str(deeper)).tracker.line_ticks == 4
     for bad, message in ((["search_depth=0"], "trained with search_depth=1"),
                          (["opponent_model=false"], "opponent_model is fixed by training")):
         capsys.readouterr()

@@ -7,8 +7,7 @@ import pytest
 import torch
 
 import main
-from agents.opponent_games import (
-    LOG_NAME,
+from agents.games.opponent_games import (
     build_opponent,
     game_record,
     make_game_env,
@@ -17,6 +16,7 @@ from agents.opponent_games import (
     replay_game,
 )
 from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor, load_opponent_model
+from agents.rundir import GAMES_LOG as LOG_NAME
 from nets.opponent_model import OpponentLSTM
 
 C4 = "dojo/ConnectFour-v0"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from agents.errors import DojoError
-from agents.search import MAX_SEARCH_DEPTH, check_search
+from agents.games.lookahead import MAX_SEARCH_DEPTH, check_search
 from agents.trainer import Trainer
 from envs.connect_four.search import search_move as connect_four_move
 
@@ -108,7 +108,7 @@ def test_dqn_with_search_trains_evaluates_and_reloads(tmp_path) -> None:
     trainer.run(progress=False)
     trainer.close()
     agent = load_agent(tmp_path / "run" / "checkpoints" / "last.pt")
-    assert agent.config.search_depth == 2
+    assert agent.play.search_depth == 2
     # The loaded agent plays the search's move: it takes an immediate win the raw network may not see.
     obs = planes(EMPTY[:5] + ["xxx.oo."])
     assert agent.act(obs, np.ones(7, dtype=bool)) == 3

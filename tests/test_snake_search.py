@@ -88,7 +88,7 @@ def test_export_sets_search_depth_and_refuses_a_bad_key(tmp_path, capsys) -> Non
     out = tmp_path / "snake.pt"
     assert main.main(["export", source, "--out", str(out), "--set", "search_depth=2"]) == 0
     agent = load_agent(str(out))
-    assert agent.config.search_depth == 2
+    assert agent.play.search_depth == 2
     # The exported agent plays the search's move: away from the wall, whatever its network thinks.
     obs = position([(0, 2), (1, 2), (2, 2)], UP, (5, 5), size=10)
     assert agent.act(obs) in {LEFT, RIGHT}

@@ -10,7 +10,7 @@ import torch
 
 from agents.checkpoint import load_checkpoint, save_checkpoint, slim
 from agents.errors import DojoError
-from agents.search import check_search
+from agents.games.lookahead import check_search
 from agents.trainer import Trainer
 from envs.tron.env import TronEnv
 from envs.tron.rules import (
@@ -181,7 +181,7 @@ def test_dqn_with_tron_search_trains_and_reloads(tmp_path) -> None:
     trainer.run(progress=False)
     trainer.close()
     agent = load_agent(tmp_path / "run" / "checkpoints" / "last.pt")
-    assert agent.config.search_depth == 1
+    assert agent.play.search_depth == 1
     # The loaded agent plays the search's move: the only one that does not crash, whatever its network thinks.
     obs = np.concatenate([planes(TACTICS[3][1]), np.zeros((2, 6, 6), dtype=np.uint8)])
     obs = np.pad(obs, ((0, 0), (0, 10), (0, 10)))

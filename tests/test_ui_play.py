@@ -4,12 +4,13 @@ import pygame
 import pytest
 
 from agents.trainer import Trainer
+from envs.tron.rules import relative_action
 from ui.app import App
 from ui.connect_four import ConnectFourScreen
 from ui.play import play_screen
 from ui.players import AgentPlayer
 from ui.solo import SoloScreen
-from ui.tron import TronScreen, relative_action
+from ui.tron import TronScreen
 
 
 class Scripted:
@@ -169,3 +170,27 @@ def test_play_without_checkpoint_falls_back_to_a_builtin_and_says_so(tmp_path, m
     assert "space" in tron.note
     solo = play_screen("CartPole-v1")
     assert solo.agent is None and "no trained agent" in solo.note
+
+
+def test_tron_against_an_opponent_model_agent_feeds_its_model_the_humans_moves(app, tmp_path):
+    run_dir = tmp_path / "om-agent"
+    Trainer("dqn", "dojo/Tron-v0", steps=150, seed=0, device="cpu", run_dir=run_dir, eval_every=150,
+            eval_episodes=1, env_kwargs={"opponent": "pattern", "agent_seat": "alternate"},
+            overrides=["learning_starts=50", "hidden=16", "opponent_mix=[]", "opponent_model=true", "search_depth=1",
+                       "buffer_size=500"]).run(progress=False)
+    screen = play_screen("dojo/Tron-v0", checkpoint=str(run_dir / "checkpoints" / "last.pt"), tick="fast")
+    assert isinstance(screen, TronScreen) and screen.human
+    agent = screen.players[1]
+    assert agent.models_opponent  # the agent plays with its own model of the human
+    model = agent.agent.tracker.predictor
+    before = model.scores.predictions
+    app.push(screen)
+    assert app.run_until(lambda: screen.countdown <= 0, max_frames=400)
+    for code in (pygame.K_DOWN, pygame.K_LEFT, pygame.K_UP, pygame.K_UP):  # the human steers around
+        key(code)
+        app.run(frames=6, dt=1 / 60)
+    assert app.run_until(lambda: screen.banner is not None, max_frames=4000)
+    ticks = screen.env.unwrapped.game.steps
+    assert ticks > 0 and model.scores.predictions == before + ticks  # every human move reached the agent's model
+    assert model.games == 1  # the round's end too: it learned from the game, which holds the human's moves
+    assert model.replay[-1].moves.tolist() == [move for seat, move in screen.moves if seat == 0]

@@ -12,7 +12,7 @@ import main
 from agents.autoencoder import autoencoder_payload
 from agents.checkpoint import save_checkpoint
 from agents.errors import DojoError
-from agents.opponent_games import make_game_env, read_log, replay_game
+from agents.games.opponent_games import make_game_env, read_log, replay_game
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
 from nets.autoencoder import AutoencoderConfig, ConvAutoencoder
@@ -221,7 +221,7 @@ def test_watch_finds_the_agents_own_autoencoder(tmp_path):
     path = save_untrained_ae(tmp_path / "ae.pt", "dojo/Snake-v0")
     trainer = Trainer("dqn", "dojo/Snake-v0", steps=200, device="cpu", run_dir=tmp_path / "run",
                       env_kwargs={"obs_mode": "pixels"}, overrides=[f"encoder=ae:{path}", "buffer_size=500"],
-                      render_mode="rgb_array", write_logs=False)
+                      frames=True, write_logs=False)
     screen = WatchScreen(TrainingSession(trainer, "fast"))
     assert screen.autoencoder is not None and screen.autoencoder.latent == 8
     view = type("View", (), {"obs": np.zeros((3, 64, 64), np.uint8), "frame": None})()

@@ -4,33 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pygame
 
 from agents.checkpoint import load_checkpoint
 from agents.errors import DojoError
-from ui import catalog, style
+from ui import actions, catalog, style
 from ui.app import Screen
 from ui.runs import ASSETS_DIR, RUNS_DIR, RunInfo, scan_runs
 from ui.widgets import Button
-
-if TYPE_CHECKING:
-    from ui.launcher import LauncherScreen
 
 COLUMNS = (("run", 0.34), ("game", 0.16), ("agent", 0.1), ("steps", 0.12), ("best eval", 0.12), ("date", 0.16))
 ROW_H = 34
 
 
 class BrowserScreen(Screen):
-    """Arrows / wheel select, Enter continues training, P plays, U uses it in the launcher, Esc goes back."""
+    """Arrows / wheel select, Enter continues training, P plays, U uses it (``on_use``: the launcher picks it up),
+    Esc goes back."""
 
     title = "Saved runs"
 
-    def __init__(self, launcher: LauncherScreen | None = None, runs_dir: Path = RUNS_DIR,
+    def __init__(self, on_use: Callable[[RunInfo], None] | None = None, runs_dir: Path = RUNS_DIR,
                  assets_dir: Path = ASSETS_DIR) -> None:
         super().__init__()
-        self.launcher = launcher
+        self.on_use = on_use
         self.runs, self.problems = scan_runs(runs_dir, assets_dir)
         self.selected = 0
         self.scroll = 0
@@ -58,26 +55,21 @@ class BrowserScreen(Screen):
         return str(path)
 
     def continue_training(self) -> None:
-        from ui.watch import WatchScreen, start_training
-
-        self._with_current(lambda info: WatchScreen(start_training(
-            None, None, checkpoint=self._checked(info.last or info.best))))
+        self._with_current(lambda info: actions.continue_training(self._checked(info.last or info.best)))
 
     def play(self) -> None:
-        from ui.play import play_screen
-
-        self._with_current(lambda info: play_screen(info.env_id, checkpoint=self._checked(info.checkpoint)))
+        self._with_current(lambda info: actions.play_against(info.env_id, self._checked(info.checkpoint)))
 
     def use(self) -> None:
         info = self.current
-        if info is None or self.launcher is None:
+        if info is None or self.on_use is None:
             return
         try:
             self._checked(info.checkpoint)
         except DojoError as error:
             self.toast(str(error), error=True)
             return
-        self.launcher.use_checkpoint(info)
+        self.on_use(info)
         self.toast(f"Using {info.name} for {catalog.title(info.env_id)}")
         self.leave()
 

@@ -1,11 +1,11 @@
-"""What the app knows about each game: display names, action labels, which agents fit, presets.
+"""What the app asks about each game (titles, blurbs, labels and bots come from ``envs.registry``): which agents
+fit it and which presets it has.
 
 Nothing here imports pygame: the headless commands may use it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from dataclasses import dataclass
@@ -13,55 +13,35 @@ from typing import Any
 
 import gymnasium as gym
 
-import envs
-from agents import agent_module
 from agents.config import load_presets
 from agents.errors import DojoError
-
-TITLES: dict[str, str] = {
-    "CartPole-v1": "CartPole", "MountainCar-v0": "Mountain Car", "Acrobot-v1": "Acrobot",
-    "Pendulum-v1": "Pendulum", "dojo/Snake-v0": "Snake", "dojo/Maze-v0": "Maze",
-    "dojo/ConnectFour-v0": "Connect Four", "dojo/Tron-v0": "Tron",
-}
-BLURBS: dict[str, str] = {
-    "CartPole-v1": "Balance a pole on a cart by pushing it left or right.",
-    "MountainCar-v0": "Rock an underpowered car up the hill to the flag.",
-    "Acrobot-v1": "Swing a two-link arm until its tip clears the line.",
-    "Pendulum-v1": "Swing a pendulum up and hold it upright (continuous torque).",
-    "dojo/Snake-v0": "Eat apples, grow, and never bite yourself or the wall.",
-    "dojo/Maze-v0": "Find the way from the top-left corner to the goal.",
-    "dojo/ConnectFour-v0": "Drop discs, connect four. Two players, turn by turn.",
-    "dojo/Tron-v0": "Light cycles: make the other rider crash first.",
-}
-ACTION_LABELS: dict[str, tuple[str, ...]] = {
-    "CartPole-v1": ("left", "right"),
-    "MountainCar-v0": ("left", "none", "right"),
-    "Acrobot-v1": ("-1", "0", "+1"),
-    "Pendulum-v1": ("torque",),
-    "dojo/Snake-v0": ("up", "right", "down", "left"),
-    "dojo/Maze-v0": ("up", "right", "down", "left"),
-    "dojo/ConnectFour-v0": ("1", "2", "3", "4", "5", "6", "7"),
-    "dojo/Tron-v0": ("left", "straight", "right"),
-}
-# Built-in opponents to fall back on when no trained checkpoint exists for a two-player game.
-DEFAULT_OPPONENTS: dict[str, str] = {"dojo/ConnectFour-v0": "minimax:4", "dojo/Tron-v0": "space"}
-BUILTIN_OPPONENTS: dict[str, tuple[str, ...]] = {
-    "dojo/ConnectFour-v0": ("random", "greedy", "pattern", "minimax:2", "minimax:4"),
-    "dojo/Tron-v0": ("random", "wall-follower", "pattern", "space"),
-}
+from envs import registry
 
 
 def title(env_id: str) -> str:
-    return TITLES.get(env_id, env_id)
+    game = registry.game(env_id)
+    return game.title if game is not None else env_id
+
+
+def blurb(env_id: str) -> str:
+    game = registry.game(env_id)
+    return game.blurb if game is not None else ""
 
 
 def action_labels(env_id: str, count: int) -> list[str]:
-    labels = ACTION_LABELS.get(env_id, ())
+    game = registry.game(env_id)
+    labels = game.action_labels if game is not None else ()
     return list(labels) if len(labels) == count else [str(index) for index in range(count)]
 
 
 def is_two_player(env_id: str) -> bool:
-    return env_id in envs.TWO_PLAYER
+    return registry.two_player(env_id)
+
+
+def default_bot(env_id: str) -> str | None:
+    """The built-in opponent the app plays when no trained agent is saved for a two-player game."""
+    game = registry.game(env_id)
+    return game.default_bot if game is not None else None
 
 
 @dataclass(frozen=True)
@@ -110,29 +90,6 @@ def preset_choices(agent: str, env_id: str) -> list[str]:
     """'tuned' when presets.toml has settings for this game, and always the agent's 'default'."""
     table = load_presets().get(agent, {})
     return ["tuned", "default"] if env_id in table else ["default"]
-
-
-def preset_overrides(agent: str, env_id: str, choice: str) -> tuple[list[str], dict[str, Any]]:
-    """``--set`` pairs and Trainer keyword arguments that make a run use ``choice``.
-
-    The Trainer always starts from the tuned preset where one exists; 'default' therefore sets every config
-    field back to the agent's defaults (plus the default preset's own values).
-    """
-    if choice != "default" or env_id not in load_presets().get(agent, {}):
-        return [], {}
-    from agents.trainer import TRAINER_KEYS
-
-    defaults = dict(load_presets().get(agent, {}).get("default", {}))
-    extra: dict[str, Any] = {key: defaults.pop(key) for key in ("steps", "eval_every", "eval_episodes")
-                             if key in defaults}
-    for key in TRAINER_KEYS:  # env settings and checkpoint cadence are not config fields
-        defaults.pop(key, None)
-    config_cls = agent_module(agent).CONFIG
-    values = {field.name: field.default for field in dataclasses.fields(config_cls)}
-    values.update(defaults)
-    pairs = [f"{name}={json.dumps(list(value) if isinstance(value, tuple) else value)}"
-             for name, value in values.items()]
-    return pairs, extra
 
 
 def preset_summary(agent: str, env_id: str, choice: str) -> str:

@@ -11,16 +11,17 @@ from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
 from envs import theme
 from envs.connect_four.rules import COLS, ROWS
+from envs.registry import CONNECT_FOUR
 from ui import style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
-from ui.players import Player
+from ui.players import Player, key_bindings, tell
 from ui.prediction import HumanWatcher, draw_heat_strip
 
-ENV_ID = "dojo/ConnectFour-v0"
+ENV_ID = CONNECT_FOUR.env_id
 THINK_S = 0.45  # a short pause before an agent moves, so its move reads as a move
 GRAVITY = 9000.0  # pixels / s^2 at the reference cell size of 80 px
-COLUMN_KEYS = {pygame.K_1 + index: index for index in range(COLS)} | {pygame.K_KP1 + i: i for i in range(COLS)}
+COLUMN_KEYS = key_bindings(ENV_ID)  # 1-7 and the keypad's
 
 
 def env_kwargs_for(players: list[Player | None]) -> dict[str, Any]:
@@ -91,6 +92,7 @@ class ConnectFourScreen(Screen):
         self.env.reset(seed=self.seed + self.games)
         self.banner, self.drop, self.winner = None, None, -1
         self.think_left = THINK_S
+        tell(self.players, "start_game")
 
     def swap_first(self) -> None:
         """Who starts: the human and the agent trade seats (seat 0 always moves first) from the next game on."""
@@ -109,8 +111,11 @@ class ConnectFourScreen(Screen):
         """Start the falling-disc animation; the move is played when the disc lands."""
         env = self.env.unwrapped
         board = env.board
-        if self.watcher is not None and self.players[board.current_player] is None:
-            self.watcher.observe(env.observation_for(1 - board.current_player), col, env.action_masks())
+        mover = board.current_player
+        if self.watcher is not None and self.players[mover] is None:
+            self.watcher.observe(env.observation_for(1 - mover), col, env.action_masks())
+        # An agent with an opponent model learns what its opponent (maybe the human) plays.
+        tell([self.players[1 - mover]], "opponent_moved", env.observation_for(1 - mover), col, env.action_masks())
         row = board.landing_row(col)
         self.drop = {"col": col, "row": row, "y": -1.0, "speed": 0.0, "seat": board.current_player}
 
@@ -125,6 +130,7 @@ class ConnectFourScreen(Screen):
     def _finish(self, winner: int) -> None:
         self.winner = winner
         self.games += 1
+        tell(self.players, "end_game")
         if self.watcher is not None:
             history = self.env.unwrapped.board.history
             self.watcher.game_over([[index % 2, col] for index, col in enumerate(history)], self.human_seats[0],

@@ -1,8 +1,4 @@
-"""Envs as the app uses them: rendering to RGB arrays, and closed without shutting pygame down.
-
-gymnasium's classic-control envs call ``pygame.quit()`` in ``close()`` once they have rendered; in the app
-that would take the window and every font with it. Their off-screen surface is dropped first instead.
-"""
+"""Envs as the app uses them: rendering to RGB arrays, and closed without shutting pygame down (``close_env``)."""
 
 from __future__ import annotations
 
@@ -10,7 +6,7 @@ from typing import Any
 
 import gymnasium as gym
 
-from agents.common import make_env
+from agents.common import close_env, make_env
 
 
 def make_display_env(env_id: str, env_kwargs: dict[str, Any] | None = None) -> gym.Env:
@@ -18,9 +14,4 @@ def make_display_env(env_id: str, env_kwargs: dict[str, Any] | None = None) -> g
     return make_env(env_id, env_kwargs, render_mode="rgb_array")
 
 
-def close_env(env: gym.Env) -> None:
-    """Close ``env`` without letting it quit pygame under the app."""
-    unwrapped = env.unwrapped
-    if getattr(unwrapped, "screen", None) is not None:
-        unwrapped.screen = None
-    env.close()
+__all__ = ["close_env", "make_display_env"]

@@ -11,7 +11,7 @@ import pygame
 import envs
 from agents import AGENT_NAMES
 from agents.errors import DojoError
-from ui import catalog, style
+from ui import actions, catalog, style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
 from ui.runs import RunInfo, best_for, scan_runs
@@ -135,33 +135,25 @@ class LauncherScreen(Screen):
         self._open(lambda: WatchScreen(start_training(self.env_id, self.agent, preset=preset)))
 
     def continue_training(self) -> None:
-        from ui.watch import WatchScreen, start_training
-
         info = self.checkpoint
         if info is None:
             self.toast("No saved run for this game yet: watch one train first", error=True)
             return
         path = info.last or info.best
-        self._open(lambda: WatchScreen(start_training(None, None, checkpoint=path)))
+        self._open(lambda: actions.continue_training(path))
 
-    def play(self) -> None:
-        from ui.play import play_screen
-
+    def play(self, versus: str | None = None) -> None:
         info = self.checkpoint
-        path = str(info.checkpoint) if info is not None and info.checkpoint is not None else None
-        self._open(lambda: play_screen(self.env_id, checkpoint=path))
+        path = info.checkpoint if info is not None else None
+        self._open(lambda: actions.play_against(self.env_id, path, versus))
 
     def versus(self) -> None:
-        from ui.play import play_screen
-
-        info = self.checkpoint
-        path = str(info.checkpoint) if info is not None and info.checkpoint is not None else None
-        self._open(lambda: play_screen(self.env_id, checkpoint=path, versus=catalog.DEFAULT_OPPONENTS[self.env_id]))
+        self.play(versus=catalog.default_bot(self.env_id))
 
     def browse(self) -> None:
         from ui.browser import BrowserScreen
 
-        self._open(lambda: BrowserScreen(launcher=self))
+        self._open(lambda: BrowserScreen(on_use=self.use_checkpoint))
 
     # ---- input -------------------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -307,7 +299,7 @@ class LauncherScreen(Screen):
         env_id = self.env_id
         style.draw_text(surface, catalog.title(env_id), (x, side.y + 18), style.HEADING, style.TEXT)
         y = side.y + 56
-        text = self.unavailable.get(env_id) or catalog.BLURBS.get(env_id, env_id)
+        text = self.unavailable.get(env_id) or catalog.blurb(env_id) or env_id
         for line in style.wrap_text(text, style.BODY, width)[:2]:
             style.draw_text(surface, line, (x, y), style.BODY, style.BAD if env_id in self.unavailable else
                             style.TEXT_DIM)
@@ -329,7 +321,7 @@ class LauncherScreen(Screen):
         style.draw_text(surface, "SAVED AGENT", (x, y), style.SMALL, style.TEXT_DIM)
         info = self.checkpoint
         if info is None:
-            opponent = catalog.DEFAULT_OPPONENTS.get(env_id)
+            opponent = catalog.default_bot(env_id)
             line = f"none yet (plays the built-in {opponent})" if opponent else "none yet: watch one train"
             style.draw_text(surface, line, (x, y + 20), style.BODY, style.TEXT, max_width=width)
         else:

@@ -7,9 +7,10 @@ import numpy as np
 import envs
 from agents.common import check_env_id
 from agents.errors import DojoError
+from envs.registry import TRON
 from ui import catalog
 from ui.app import Screen
-from ui.players import OPPONENT_GAMES, AgentPlayer, choose_player, make_player
+from ui.players import AgentPlayer, choose_player, make_player
 from ui.prediction import load_predictor
 
 
@@ -23,7 +24,7 @@ def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None
         raise DojoError(f"--first must be human or agent, got {first!r}")
     predictor = None
     if opponent_model:
-        if env_id not in OPPONENT_GAMES or versus:
+        if not catalog.is_two_player(env_id) or versus:
             raise DojoError("--opponent-model predicts a human's moves in Connect Four or Tron; it does not apply "
                             + ("to agent against agent" if versus else f"to {catalog.title(env_id)}"))
         predictor = load_predictor(opponent_model, env_id)
@@ -45,13 +46,13 @@ def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None
         second = make_player(env_id, versus, rng)
         players = [choice.player, second]
         note = f"{choice.player.label} (blue) against {second.label} (red)"
-    elif env_id == "dojo/Tron-v0":
+    elif env_id == TRON.env_id:
         players = [None, choice.player]
         note = choice.note
     else:
         players = [None, choice.player] if first == "human" else [choice.player, None]
         note = choice.note
-    if env_id == "dojo/Tron-v0":
+    if env_id == TRON.env_id:
         from ui.tron import TronScreen
 
         return TronScreen(players, note, seed, tick, predictor)

@@ -1,6 +1,9 @@
-"""Sources of actions: a trained agent, a built-in opponent, or a human at the keyboard (key bindings as data).
+"""Sources of actions: a trained agent, a built-in opponent, or a human at the keyboard (key bindings as data,
+from ``envs.registry``).
 
-A human is just another player: the play screens ask every seat for an action the same way.
+A human is just another player: the play screens ask every seat for an action the same way. An agent with an
+opponent model plays with a model of its own: the screens tell it when a game starts and ends and what its
+opponent (the human) played.
 """
 
 from __future__ import annotations
@@ -14,24 +17,18 @@ import pygame
 
 from agents import load_agent
 from agents.errors import DojoError
-from envs.registry import make_bot
+from agents.rundir import run_name
+from envs import registry
 from ui import catalog
 from ui.runs import best_for
 
-OPPONENT_GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
 
-# Real-time games: the action while a key is held, and when none is (None: the game has no "do nothing").
-HELD_KEYS: dict[str, tuple[dict[int, Any], Any]] = {
-    "CartPole-v1": ({pygame.K_LEFT: 0, pygame.K_a: 0, pygame.K_RIGHT: 1, pygame.K_d: 1}, None),
-    "MountainCar-v0": ({pygame.K_LEFT: 0, pygame.K_a: 0, pygame.K_RIGHT: 2, pygame.K_d: 2}, 1),
-    "Acrobot-v1": ({pygame.K_LEFT: 0, pygame.K_a: 0, pygame.K_RIGHT: 2, pygame.K_d: 2}, 1),
-    "Pendulum-v1": ({pygame.K_LEFT: np.array([2.0], dtype=np.float32), pygame.K_a: np.array([2.0], np.float32),
-                     pygame.K_RIGHT: np.array([-2.0], np.float32), pygame.K_d: np.array([-2.0], np.float32)},
-                    np.array([0.0], dtype=np.float32)),
-}
-# Tron: absolute directions (0 up, 1 right, 2 down, 3 left), turned into the cycle's relative actions.
-DIRECTION_KEYS: dict[int, int] = {pygame.K_UP: 0, pygame.K_w: 0, pygame.K_RIGHT: 1, pygame.K_d: 1,
-                                  pygame.K_DOWN: 2, pygame.K_s: 2, pygame.K_LEFT: 3, pygame.K_a: 3}
+def key_bindings(env_id: str) -> dict[int, Any]:
+    """The game's keys (``envs.registry``) as pygame key codes -> actions (Tron: absolute directions)."""
+    game = registry.game(env_id)
+    if game is None:
+        return {}
+    return {getattr(pygame, f"K_{name}"): action for name, action in game.controls.keys.items()}
 
 
 class Player(Protocol):
@@ -41,20 +38,29 @@ class Player(Protocol):
         """The player's move for one observation."""
 
 
+
+def tell(players: list[Any], event: str, *args: Any) -> None:
+    """Tell every player that has a memory of its games (an agent with an opponent model) about ``event``:
+    ``start_game()``, ``opponent_moved(board, move, mask)`` (``board``: that player's planes when the other seat
+    moved) or ``end_game()``; the human (None), bots and other agents have none."""
+    for player in players:
+        method = getattr(player, event, None)
+        if method is not None:
+            method(*args)
+
+
 class AgentPlayer:
     """A trained checkpoint playing greedily."""
 
     def __init__(self, path: str | Path, env_id: str) -> None:
-        self.agent = load_agent(str(path))
-        if getattr(self.agent, "env_wrapper", None) is not None:
-            # Its observation carries the opponent model's prediction planes, which the play screens do not make.
-            raise DojoError(f"{path} was trained with opponent_model=true, which the app cannot play yet; "
-                            "measure it with python main.py eval")
-        if self.agent.env_id != env_id:
-            raise DojoError(f"{path} was trained on {catalog.title(self.agent.env_id)}, not {catalog.title(env_id)}")
+        agent = load_agent(str(path))
+        if agent.env_id != env_id:
+            raise DojoError(f"{path} was trained on {catalog.title(agent.env_id)}, not {catalog.title(env_id)}")
+        # An opponent model plays with a copy of its own that keeps learning, now from the human's moves.
+        self.agent = agent.fork(learn=True) if hasattr(agent, "fork") else agent
+        self.models_opponent = hasattr(self.agent, "observe_opponent")
         self.path = Path(path)
-        run = self.path.parent.parent.name if self.path.parent.name == "checkpoints" else self.path.stem
-        self.label = f"{self.agent.name} ({run})"
+        self.label = f"{self.agent.name} ({run_name(self.path)})"
         self.obs_mode = str(self.agent.env_kwargs.get("obs_mode", "planes"))
 
     def act(self, obs: Any, action_mask: np.ndarray | None) -> Any:
@@ -63,6 +69,20 @@ class AgentPlayer:
     def explain(self, obs: Any, action_mask: np.ndarray | None) -> dict[str, Any]:
         return self.agent.explain(obs, action_mask)
 
+    # The game's side, for an agent with an opponent model (no-ops for any other).
+    def start_game(self) -> None:
+        if self.models_opponent:
+            self.agent.start_game()
+
+    def opponent_moved(self, board: np.ndarray, move: int, mask: np.ndarray | None) -> None:
+        """The opponent played ``move`` (legal moves ``mask``) when this agent's planes were ``board``."""
+        if self.models_opponent:
+            self.agent.observe_opponent(board, move, mask)
+
+    def end_game(self) -> None:
+        if self.models_opponent:
+            self.agent.end_game()
+
 
 class BuiltinPlayer:
     """One of the games' built-in opponents (they read planes observations)."""
@@ -70,11 +90,8 @@ class BuiltinPlayer:
     obs_mode = "planes"
 
     def __init__(self, env_id: str, spec: str, rng: np.random.Generator) -> None:
-        game = OPPONENT_GAMES.get(env_id)
-        if game is None:
-            raise DojoError(f"{catalog.title(env_id)} has no built-in opponents")
         try:
-            self.policy = make_bot(env_id, spec, rng)
+            self.policy = registry.make_bot(env_id, spec, rng)
         except ValueError as error:
             raise DojoError(str(error)) from None
         self.spec = spec
@@ -82,6 +99,8 @@ class BuiltinPlayer:
 
     def act(self, obs: Any, action_mask: np.ndarray | None) -> Any:
         return int(self.policy(obs, action_mask))
+
+
 
 
 def looks_like_path(spec: str) -> bool:
@@ -115,8 +134,8 @@ def default_player(env_id: str, rng: np.random.Generator) -> Choice:
         else:
             best = "" if info.best_eval is None else f", best eval {info.best_eval:.1f}"
             return Choice(player, f"playing the best saved agent: {info.name} ({info.agent}{best})")
-    if env_id in catalog.DEFAULT_OPPONENTS:
-        spec = catalog.DEFAULT_OPPONENTS[env_id]
+    spec = catalog.default_bot(env_id)
+    if spec is not None:
         reason = problem or "no trained agent saved yet"
         return Choice(BuiltinPlayer(env_id, spec, rng), f"{reason}: playing the built-in {spec}")
     return Choice(None, problem or "no trained agent saved for this game yet: train one to compare scores")

@@ -24,10 +24,11 @@ import numpy as np
 import pygame
 import torch
 
-from agents.common import new_run_dir, set_torch_threads
+from agents.common import set_torch_threads
 from agents.errors import DojoError
-from agents.opponent_games import CHECKPOINT_NAME, LOG_NAME, game_of, game_record
+from agents.games.opponent_games import game_of, game_record
 from agents.opponent_model import OpponentPredictor, Scores, load_opponent_model
+from agents.rundir import GAMES_LOG, OPPONENT_MODEL_FILE, RUNS_DIR, new_run_dir
 from ui import catalog, style
 
 HUMAN = "human"  # the opponent's name in the log: nobody a replay has to build
@@ -45,7 +46,7 @@ class HumanWatcher:
     """Predicts the human's moves, scores itself over this session, learns after each game and logs the games."""
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], board_shape: tuple[int, ...], n_actions: int,
-                 predictor: OpponentPredictor | None = None, runs_dir: Path = Path("runs")) -> None:
+                 predictor: OpponentPredictor | None = None, runs_dir: Path = RUNS_DIR) -> None:
         self.game = game_of(env_id)
         # One thread, as in training: with two, a game's gradient steps took 0.2-0.5 s instead of 30 ms (2 cores).
         set_torch_threads(torch.device("cpu"), 1)
@@ -95,9 +96,9 @@ class HumanWatcher:
         if self.log_dir is None:
             self.log_dir = new_run_dir(f"play-{self.game}", self.runs_dir)
             self.log_dir.mkdir(parents=True)
-        with (self.log_dir / LOG_NAME).open("a") as log:
+        with (self.log_dir / GAMES_LOG).open("a") as log:
             log.write(json.dumps(finished) + "\n")
-        self.predictor.save(self.log_dir / CHECKPOINT_NAME, self.env_id, self.env_kwargs, HUMAN)
+        self.predictor.save(self.log_dir / OPPONENT_MODEL_FILE, self.env_id, self.env_kwargs, HUMAN)
 
     def new_game(self) -> None:
         """A new game starts: the last one settled, or (left unfinished) dropped, since a log holds whole games."""

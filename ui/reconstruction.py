@@ -17,10 +17,9 @@ import pygame
 import torch
 
 from agents.autoencoder import load_autoencoder, psnr_db
-from agents.common import AE_ENCODER_PREFIX
+from agents.autoencoder.encoder import autoencoder_path
 from agents.errors import DojoError
 from envs.common import downscale
-from nets.autoencoder import ConvAutoencoder
 from ui import catalog, style
 from ui.session import View
 
@@ -31,7 +30,8 @@ SLOW_REFRESH_S = 0.1
 class Reconstruction:
     """Keeps the latest frame, its reconstruction and their PSNR; draws them side by side."""
 
-    def __init__(self, model: ConvAutoencoder, latent: int, env_id: str) -> None:
+    def __init__(self, model: Any, latent: int, env_id: str) -> None:
+        """``model``: a trained autoencoder, as ``agents.autoencoder.load_autoencoder`` gives it."""
         self.model = model
         self.latent = latent
         self.env_id = env_id  # the env whose frames it was trained on
@@ -102,10 +102,10 @@ def reconstruction_for(trainer: Any, given: Reconstruction | None) -> tuple[Reco
             raise DojoError(f"that autoencoder was trained on {catalog.title(given.env_id)} frames, not "
                             f"{catalog.title(trainer.env_id)} ones")
         return given, ""
-    encoder = str(getattr(trainer.config, "encoder", ""))
-    if not encoder.startswith(AE_ENCODER_PREFIX):
+    path = autoencoder_path(str(getattr(trainer.config, "encoder", "")))
+    if path is None:
         return None, ""
     try:
-        return open_reconstruction(encoder[len(AE_ENCODER_PREFIX):]), ""
+        return open_reconstruction(path), ""
     except DojoError as error:
         return None, f"no reconstructions: the agent's autoencoder cannot be read ({error}); use watch --ae PATH"

@@ -1,4 +1,4 @@
-"""The saved runs on disk (runs/<name>/ with config.json, metrics.csv and checkpoints/) and shipped checkpoints.
+"""The saved runs on disk (the layout of agents/rundir.py) and shipped checkpoints.
 
 Listing reads only the small text files of each run; a checkpoint is opened only where a run has none of them
 (and for the loose .pt files in assets/). Nothing here imports pygame.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from agents.checkpoint import load_checkpoint
 from agents.errors import DojoError
+from agents.rundir import BEST, CONFIG_FILE, LAST, METRICS_FILE, RUNS_DIR, checkpoint_path
 
-RUNS_DIR = Path("runs")
 ASSETS_DIR = Path("assets")
 
 
@@ -67,18 +67,17 @@ def _from_checkpoint(path: Path, name: str, folder: Path | None) -> RunInfo:
     return RunInfo(name=name, env_id=str(data["env_id"]), agent=str(data["agent"]),
                    steps=int((data.get("counters") or {}).get("steps", 0)),
                    best_eval=None if best is None or not math.isfinite(best) else float(best), date=date,
-                   best=path if path.name == "best.pt" else None, last=path if path.name != "best.pt" else None,
+                   best=path if path.stem == BEST else None, last=path if path.stem != BEST else None,
                    folder=folder)
 
 
 def read_run(folder: Path) -> RunInfo | None:
     """A run folder's row, or None when it holds no checkpoint. Raises DojoError for unreadable runs."""
-    checkpoints = folder / "checkpoints"
-    best, last = checkpoints / "best.pt", checkpoints / "last.pt"
+    best, last = checkpoint_path(folder, BEST), checkpoint_path(folder, LAST)
     best_path, last_path = (best if best.is_file() else None), (last if last.is_file() else None)
     if best_path is None and last_path is None:
         return None
-    config_file = folder / "config.json"
+    config_file = folder / CONFIG_FILE
     if not config_file.is_file():
         info = _from_checkpoint(best_path or last_path, folder.name, folder)
         info.best, info.last = best_path, last_path
@@ -88,7 +87,7 @@ def read_run(folder: Path) -> RunInfo | None:
         env_id, agent = str(config["env_id"]), str(config["agent"])
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise DojoError(f"{config_file} is not a Dojo run config ({error})") from None
-    metrics_file = folder / "metrics.csv"
+    metrics_file = folder / METRICS_FILE
     steps, best_eval = _metrics(metrics_file) if metrics_file.is_file() else (0, None)
     newest = max(path.stat().st_mtime for path in (best_path, last_path, config_file) if path is not None)
     return RunInfo(name=folder.name, env_id=env_id, agent=agent, steps=steps, best_eval=best_eval,

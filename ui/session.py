@@ -13,8 +13,11 @@ Speeds:
 PPO trains on a vector env that cannot render: it always shows exhibition episodes, and at realtime / fast its
 learner is held to the game's frame rate (times 8 for fast) per env copy.
 
-The learner thread only ever pauses at "park points" (between slices and while waiting for the display); the
-screen's requests (save now) run there, so no lock is held across a training step.
+The session is one of the Trainer's hooks (``TrainerHooks``): ``on_step`` receives every env step of a
+single-env learner, renders that env's frame when the speed asks for one, and parks while the display queue is
+full or the screen is paused; returning False ends the slice when the screen closes. The learner itself is never
+touched. The learner thread only ever pauses at "park points" (between slices and inside ``on_step``); the screen's
+requests (save now) run there, so no lock is held across a training step.
 """
 
 from __future__ import annotations
@@ -29,12 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 
-from agents.common import action_mask_of
+from agents.common import StepEvent, action_mask_of
 from agents.errors import DojoError
-from agents.trainer import Trainer
+from agents.trainer import Trainer, TrainerHooks
 from ui.gameenv import close_env, make_display_env
 
 SPEEDS = ("realtime", "fast", "max")
@@ -52,31 +54,6 @@ class View:
     mask: np.ndarray | None
     episode_return: float
     source: str  # "training" or "exhibition"
-
-
-class _Stopped(Exception):
-    """Raised inside the learner thread to abandon a slice when the screen closes."""
-
-
-class FrameTap(gym.Wrapper):
-    """Wraps the learner's training env so every env step passes through the session (to record frames)."""
-
-    def __init__(self, env: gym.Env, on_step: Callable[[Any, dict[str, Any], float], None]) -> None:
-        super().__init__(env)
-        self._on_step = on_step
-        self.episode_return = 0.0
-
-    def reset(self, **kwargs: Any) -> tuple[Any, dict[str, Any]]:
-        obs, info = self.env.reset(**kwargs)
-        self.episode_return = 0.0
-        self._on_step(obs, info, self.episode_return)
-        return obs, info
-
-    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        self.episode_return += float(reward)
-        self._on_step(obs, info, self.episode_return)
-        return obs, reward, terminated, truncated, info
 
 
 class Exhibition:
@@ -105,13 +82,19 @@ class Exhibition:
             self._advance(policy)
 
     def _advance(self, policy: Any) -> None:
+        watches = hasattr(policy, "observe_info")  # an opponent model follows the game's opponent moves
         if self._obs is None:
             self._obs, info = self.env.reset(seed=self.seed + self.episodes)
             self._mask, self._return = action_mask_of(info), 0.0
+            if watches:
+                policy.start_game()
+                policy.observe_info(info)
         else:
             obs, reward, terminated, truncated, info = self.env.step(policy.act(self._obs, self._mask))
             self._return += float(reward)
             self._obs, self._mask = obs, action_mask_of(info)
+            if watches:
+                policy.observe_info(info)
             if terminated or truncated:
                 self.view = View(self.env.render(), obs, self._mask, self._return, "exhibition")
                 self.episodes += 1
@@ -123,7 +106,7 @@ class Exhibition:
         close_env(self.env)
 
 
-class TrainingSession:
+class TrainingSession(TrainerHooks):
     """Owns the Trainer and its learner thread; the screen calls update(dt) every frame and reads ``view``."""
 
     def __init__(self, trainer: Trainer, speed: str = "fast") -> None:
@@ -135,21 +118,18 @@ class TrainingSession:
         # Exhibition episodes are greedy play: they use the evaluation settings (Maze: the fixed start).
         self.exhibition = Exhibition(trainer.env_id, trainer.eval_env_kwargs, trainer.seed + 10_000_000)
         self.fps = self.exhibition.fps
-        # Learners with a single env get a tap; PPO's vector env has no frames to show.
-        self.tap: FrameTap | None = None
-        if isinstance(getattr(learner, "env", None), gym.Env):
-            self.tap = FrameTap(learner.env, self._on_env_step)
-            learner.env = self.tap
-            # gymnasium's pygame renderers call pygame.init() on their first frame: do that here, on the main
-            # thread, not on the learner thread. The learner seeds its own reset, so this one changes nothing.
-            self.tap.env.reset(seed=trainer.seed)
-            self.tap.env.render()
+        # Single-env learners report their steps (their env renders: Trainer(frames=True)); PPO's vector env has no
+        # frames to show. gymnasium's pygame renderers call pygame.init() on their first frame: the exhibition env's
+        # first frame does that here, on the main thread, before the learner thread draws any.
+        self.taps_steps = trainer.records_frames
+        trainer.hooks.append(self)
         self.env_copies = int(getattr(trainer.config, "n_envs", 1))
         self.paused = False
         self.error: str | None = None
         self.finished = trainer.done
         self.messages: deque[tuple[str, bool]] = deque()
         self.snapshot: Any = copy.deepcopy(learner.policy)
+        self.exhibition.update(0.0, self.snapshot)
         self.view: View | None = None
         self._cond = threading.Condition()
         self._frames: deque[View] = deque()
@@ -157,7 +137,7 @@ class TrainingSession:
         self._stop = False
         self._step_tokens = 0
         self._since_frame = 0
-        self._budget = 0.0  # steps the throttled (tap-less) learner may still take
+        self._budget = 0.0  # steps the throttled learner (one without on_step) may still take
         self._playback = 0.0
         self._last_snapshot = time.perf_counter()
         self._rate_steps, self._rate_time, self.steps_per_second = trainer.steps, time.perf_counter(), 0.0
@@ -183,7 +163,7 @@ class TrainingSession:
     @property
     def recording(self) -> bool:
         """Whether training frames are shown (else exhibition episodes)."""
-        return self.tap is not None and self.speed != "max" and not self.finished
+        return self.taps_steps and self.speed != "max" and not self.finished
 
     def set_speed(self, speed: str) -> None:
         with self._cond:
@@ -224,7 +204,7 @@ class TrainingSession:
             self.steps_per_second = (steps - self._rate_steps) / (now - self._rate_time)
             self._rate_steps, self._rate_time = steps, now
         with self._cond:
-            if not self.paused and self.tap is None and self.speed != "max":
+            if not self.paused and not self.taps_steps and self.speed != "max":
                 rate = self.fps * self.env_copies * (FAST_FACTOR if self.speed == "fast" else 1)
                 self._budget = min(self._budget + dt * rate, rate)
             if self.recording:
@@ -259,8 +239,6 @@ class TrainingSession:
             sys.setswitchinterval(self._switch_interval)
             self._switch_interval = None
         path = self.trainer.save("last") if self.trainer.write_logs else None
-        if self.tap is not None:
-            close_env(self.tap)
         self.trainer.close()
         self.exhibition.close()
         return path
@@ -269,9 +247,10 @@ class TrainingSession:
     def _learn(self) -> None:
         trainer = self.trainer
         try:
-            while not trainer.done:
+            while not trainer.done and not self._stop:
                 with self._cond:
-                    self._wait(self._may_start_slice)
+                    if not self._wait(self._may_start_slice):
+                        break
                     if self.paused and not self.recording:
                         self._step_tokens -= 1
                 before = trainer.steps
@@ -279,15 +258,14 @@ class TrainingSession:
                 with self._cond:
                     self._budget -= trainer.steps - before
                 self._after_slice(force=False)
-            if trainer.last_eval is None or trainer.history.eval_steps[-1] != trainer.steps:
-                trainer.evaluate_now()
-            self._after_slice(force=True)
-            self.finished = True
-            if trainer.write_logs:
-                path = trainer.save("last")
-                self.messages.append((f"Training finished at step {trainer.steps:,}: saved {path}", False))
-        except _Stopped:
-            pass
+            if not self._stop:
+                if trainer.last_eval is None or trainer.history.eval_steps[-1] != trainer.steps:
+                    trainer.evaluate_now()
+                self._after_slice(force=True)
+                self.finished = True
+                if trainer.write_logs:
+                    path = trainer.save("last")
+                    self.messages.append((f"Training finished at step {trainer.steps:,}: saved {path}", False))
         except (DojoError, RuntimeError, ValueError, OSError) as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             self.error = f"training stopped: {first}"
@@ -302,7 +280,7 @@ class TrainingSession:
     def _may_start_slice(self) -> bool:
         if self.paused:
             return self._step_tokens > 0
-        if self.tap is None and self.speed != "max":
+        if not self.taps_steps and self.speed != "max":
             return self._budget > 0
         return True
 
@@ -313,31 +291,36 @@ class TrainingSession:
             self.snapshot = copy.deepcopy(self.trainer.learner.policy)
             self._last_snapshot = now
 
-    def _on_env_step(self, obs: Any, info: dict[str, Any], episode_return: float) -> None:
-        """Called by the tap inside the learner's env.step(): record a frame when the speed asks for it."""
+    def on_step(self, trainer: Trainer, event: StepEvent) -> bool:
+        """A learner step (the Trainer's hook, on the learner thread): record a frame when the speed asks for one;
+        False (end the slice) once the screen is closing."""
+        if self._stop:
+            return False
         if not self.recording:
-            if self._stop:
-                raise _Stopped
-            return
+            return True
         self._since_frame += 1
         if self._since_frame < (FAST_FACTOR if self.speed == "fast" else 1):
-            return
+            return True
         self._since_frame = 0
         with self._cond:
-            self._wait(lambda: len(self._frames) < QUEUE_FRAMES and (not self.paused or self._step_tokens > 0)
-                       or not self.recording)
+            ready = self._wait(lambda: len(self._frames) < QUEUE_FRAMES and (not self.paused or self._step_tokens > 0)
+                               or not self.recording)
+            if not ready:
+                return False
             if self.paused and self._step_tokens > 0:
                 self._step_tokens -= 1
         if self.recording:
-            view = View(self.tap.render(), obs, action_mask_of(info), episode_return, "training")
+            view = View(event.env.render(), event.obs, action_mask_of(event.info), event.episode_return, "training")
             with self._cond:
                 self._frames.append(view)
+        return True
 
-    def _wait(self, ready: Callable[[], bool]) -> None:
-        """Park until ``ready()`` (called with the condition held); serve the screen's requests meanwhile."""
+    def _wait(self, ready: Callable[[], bool]) -> bool:
+        """Park until ``ready()`` (called with the condition held), serving the screen's requests meanwhile; False
+        when the screen closes first."""
         while True:
             if self._stop:
-                raise _Stopped
+                return False
             if self._requests:
                 pending, self._requests = self._requests, []
                 # Saving a big replay buffer takes a while: the screen must not wait on the condition meanwhile.
@@ -348,7 +331,7 @@ class TrainingSession:
                 finally:
                     self._cond.acquire()
             if ready():
-                return
+                return True
             self._cond.wait(0.05)
 
     def _run_request(self, name: str, action: Callable[[], str]) -> None:

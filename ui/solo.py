@@ -1,6 +1,6 @@
 """Single-player games (Snake, Maze, classic control): you play an episode, then the agent plays the same seed.
 
-How a human steers, per game (bindings are data, in ui.players and the envs' get_keys_to_action):
+How a human steers, per game (the bindings and the mode are data, in envs.registry):
 * classic control: real time at the game's frame rate, the held key acts (CartPole has no "do nothing": with no
   key held it alternates left and right, which averages out);
 * Snake: ticks at a steady rate, the last pressed direction applies, else the snake keeps going;
@@ -14,20 +14,16 @@ from typing import Any
 
 import pygame
 
+from agents.errors import DojoError
+from envs import registry
 from ui import catalog, style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
-from ui.players import HELD_KEYS, AgentPlayer, HeldKeys
+from ui.players import AgentPlayer, HeldKeys, key_bindings
 from ui.watch import draw_action_bars
 
 SNAKE_TICKS = 8.0
 GRID_AGENT_TICKS = 8.0  # agent moves per second on grid games: fast, yet easy to follow
-
-
-def _grid_bindings(env: Any) -> dict[int, Any]:
-    table = env.unwrapped.get_keys_to_action()
-    return {keys[0]: action for keys, action in table.items() if len(keys) == 1}
-
 
 class SoloScreen(Screen):
     """Phases: ready -> human -> between -> agent -> result (R plays again on a new seed)."""
@@ -43,13 +39,12 @@ class SoloScreen(Screen):
         self.note = note
         self.seed = seed
         self.fps_game = float(self.env.metadata.get("render_fps") or 30)
-        if env_id in HELD_KEYS:
-            bindings, self.noop = HELD_KEYS[env_id]
-            self.mode = "held"
-        else:
-            bindings, self.noop = _grid_bindings(self.env), None
-            self.mode = "ticked" if env_id == "dojo/Snake-v0" else "turns"
-        self.keys = HeldKeys(bindings)
+        game = registry.game(env_id)
+        if game is None:
+            raise DojoError(f"{env_id} has no keys to play it with (Dojo's games and classic control do)")
+        controls = game.controls
+        self.mode, self.noop = controls.mode, controls.noop
+        self.keys = HeldKeys(key_bindings(env_id))
         self.pressed: deque[Any] = deque(maxlen=3)
         self.scores: dict[str, float | None] = {"human": None, "agent": None}
         self.history: list[tuple[float, float | None]] = []
@@ -65,9 +60,8 @@ class SoloScreen(Screen):
         self._frame = None
 
     def score_of(self) -> float:
-        """Snake counts apples; everything else its episode return."""
-        return float(self.info.get("score", self.episode_return)) if self.env_id == "dojo/Snake-v0" \
-            else self.episode_return
+        """A game that keeps a score (Snake's apples) counts it; everything else its episode return."""
+        return float(self.info.get("score", self.episode_return))
 
     def _step(self, action: Any) -> None:
         self.obs, reward, terminated, truncated, self.info = self.env.step(action)
@@ -185,7 +179,7 @@ class SoloScreen(Screen):
         x, y = side.x + 20, side.y + 20
         style.draw_text(surface, catalog.title(self.env_id).upper(), (x, y), style.HEADING, style.ACCENT)
         y += 44
-        for line in style.wrap_text(catalog.BLURBS.get(self.env_id, ""), style.BODY, side.width - 40):
+        for line in style.wrap_text(catalog.blurb(self.env_id), style.BODY, side.width - 40):
             style.draw_text(surface, line, (x, y), style.BODY, style.TEXT)
             y += 24
         y += 10

@@ -11,27 +11,20 @@ import pygame
 from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
 from envs import theme
-from envs.tron.rules import HEADING_DELTAS, turned
+from envs.registry import TRON
+from envs.tron.rules import HEADING_DELTAS, relative_action, turned
 from ui import style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
-from ui.players import DIRECTION_KEYS, Player
+from ui.players import Player, key_bindings, tell
 from ui.prediction import HumanWatcher, draw_arrow
 from ui.widgets import Pills
 
-ENV_ID = "dojo/Tron-v0"
+ENV_ID = TRON.env_id
+DIRECTION_KEYS = key_bindings(ENV_ID)  # arrows and WASD: absolute directions, turned into relative actions
 TICK_RATES = {"slow": 6.0, "normal": 10.0, "fast": 15.0}
 COUNTDOWN_S = 3.0
 NEXT_ROUND_S = 2.5  # agent against agent: the pause between rounds
-
-
-def relative_action(heading: int, direction: int) -> int:
-    """An absolute direction (0 up, 1 right, 2 down, 3 left) as Tron's relative action (0 left, 1 on, 2 right).
-
-    Reversing is impossible on a light cycle: the opposite direction means straight on.
-    """
-    turn = (direction - heading) % 4
-    return {0: 1, 1: 2, 3: 0}.get(turn, 1)
 
 
 class TronScreen(Screen):
@@ -86,6 +79,7 @@ class TronScreen(Screen):
     def new_round(self) -> None:
         self.env.reset(seed=self.seed + self.rounds)
         self.moves = []
+        tell(self.players, "start_game")
         if self.watcher is not None:
             self.watcher.new_game()
             self._expect()
@@ -141,13 +135,17 @@ class TronScreen(Screen):
     def tick(self) -> None:
         """One simultaneous move of both cycles."""
         env = self.env.unwrapped
-        board, mask = env.observation_for(1), env.action_mask_for(0)  # the human's move, as the agent sees it
+        boards = [env.observation_for(seat) for seat in (0, 1)]  # before the tick, from each seat
+        safe = [env.game.safe_mask(seat) for seat in (0, 1)]  # each seat's non-crashing moves (maybe none)
+        mask = env.action_mask_for(0)
         actions = (self.action_for(0), self.action_for(1))
         _, _, _, terminated, truncated, info = env.joint_step(*actions)
         self._frame = None
         self.moves += [[0, actions[0]], [1, actions[1]]]
         if self.watcher is not None:
-            self.watcher.observe(board, actions[0], mask)
+            self.watcher.observe(boards[1], actions[0], mask)  # the human's move, as the agent sees it
+        for seat, player in enumerate(self.players):  # an agent with an opponent model learns what the other did
+            tell([player], "opponent_moved", boards[seat], actions[1 - seat], safe[1 - seat])
         if terminated or truncated:
             self._finish(int(info["winner"]))
         else:
@@ -162,6 +160,7 @@ class TronScreen(Screen):
     def _finish(self, winner: int) -> None:
         self.rounds += 1
         self.clock = 0.0
+        tell(self.players, "end_game")
         if self.watcher is not None:
             self.watcher.game_over(self.moves, 0, winner)
         if winner < 0:

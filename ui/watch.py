@@ -24,15 +24,10 @@ PLOT_REFRESH_S = 0.3  # plots change slowly; redrawing them 3 times a second lea
 def start_training(env_id: str | None, agent: str | None, *, checkpoint: str | Path | None = None,
                    steps: int | None = None, seed: int = 0, device: str = "auto", run_dir: str | Path | None = None,
                    preset: str = "tuned", speed: str = "fast") -> TrainingSession:
-    """A Trainer (new, or resumed from ``checkpoint``) wrapped in a session; DojoError on bad input."""
-    overrides: list[str] = []
-    extra: dict[str, int] = {}
-    if checkpoint is None and env_id and agent:
-        overrides, extra = catalog.preset_overrides(agent, env_id, preset)
-    if steps is not None:
-        extra["steps"] = steps
-    trainer = Trainer(agent or "", env_id or "", seed=seed, device=device, run_dir=run_dir, resume=checkpoint,
-                      overrides=overrides, render_mode="rgb_array", **extra)
+    """A Trainer (new, or resumed from ``checkpoint``) wrapped in a session; DojoError on bad input. ``preset``:
+    ``tuned`` (the game's settings where presets.toml has them) or ``default`` (the agent's own)."""
+    trainer = Trainer(agent or "", env_id or "", steps=steps, seed=seed, device=device, run_dir=run_dir,
+                      resume=checkpoint, preset="default" if preset == "default" else None, frames=True)
     if checkpoint is not None and trainer.done:
         # "Continue training" on a finished run means: train on, for another budget of the same size.
         trainer.total_steps = trainer.steps + (steps or trainer.total_steps)

@@ -17,17 +17,16 @@ from typing import Any
 import numpy as np
 import torch
 
-from agents.common import make_env, new_run_dir, set_torch_threads
+from agents.common import make_env, set_torch_threads
 from agents.config import apply_overrides
 from agents.errors import DojoError
+from agents.games.opponent import GAMES
 from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor, Scores
+from agents.rundir import GAMES_LOG, OPPONENT_MODEL_FILE, new_run_dir
 from envs.registry import make_bot
 
 Policy = Callable[[np.ndarray, np.ndarray], int]
-GAMES = {"dojo/ConnectFour-v0": "connect_four", "dojo/Tron-v0": "tron"}
 BLOCK = 10  # games per row of the accuracy table; top1_accuracy is over the last BLOCK games
-CHECKPOINT_NAME = "opponent_model.pt"
-LOG_NAME = "games.jsonl"
 
 
 def game_of(env_id: str) -> str:
@@ -154,7 +153,7 @@ def train_opponent_model(args: argparse.Namespace) -> int:
     predictor = OpponentPredictor(env.observation_space.shape, int(env.action_space.n), config, seed=args.seed)
     run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"{env_id}-opponent-model")
     run_dir.mkdir(parents=True, exist_ok=True)
-    if records and (run_dir / LOG_NAME).resolve() == Path(args.from_log).resolve():
+    if records and (run_dir / GAMES_LOG).resolve() == Path(args.from_log).resolve():
         raise DojoError("--from-log reads the run dir's own games.jsonl; give another --run-dir")
     source = f"replaying {games} games from {args.from_log}" if records else f"playing {games} games"
     print(f"Opponent model for {env_id} vs {opponent_name}: {source}; run dir {run_dir}")
@@ -162,7 +161,7 @@ def train_opponent_model(args: argparse.Namespace) -> int:
     history = [Scores()]
     sequences: list[GameSequence] = []
     printed = 0
-    with (run_dir / LOG_NAME).open("a") as log, tqdm(total=games, unit="game", leave=False, dynamic_ncols=True,
+    with (run_dir / GAMES_LOG).open("a") as log, tqdm(total=games, unit="game", leave=False, dynamic_ncols=True,
                                                       disable=args.quiet) as bar:
         for index in range(games):
             if records:
@@ -190,9 +189,9 @@ def train_opponent_model(args: argparse.Namespace) -> int:
                 printed = played
     if records and config.offline_epochs:
         predictor.fit(sequences, config.offline_epochs)
-    predictor.save(run_dir / CHECKPOINT_NAME, env_id, env_kwargs, opponent_name)
+    predictor.save(run_dir / OPPONENT_MODEL_FILE, env_id, env_kwargs, opponent_name)
     last = window(history, BLOCK)
-    print(f"Saved {run_dir / CHECKPOINT_NAME} and {run_dir / LOG_NAME}")
+    print(f"Saved {run_dir / OPPONENT_MODEL_FILE} and {run_dir / GAMES_LOG}")
     print(json.dumps({"top1_accuracy": round(last.accuracy(), 4),
                       "baseline_accuracy": round(last.baseline_accuracy(), 4),
                       "games": games, "env": env_id, "opponent": opponent_name,

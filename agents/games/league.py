@@ -1,10 +1,10 @@
-"""Who a two-player agent trains against: a curriculum of scripted opponents and a pool of its own past selves.
+"""Who a two-player learner trains against: a curriculum of scripted opponents and a pool of its own past selves.
 
 Each training episode the league picks the opponent: with probability ``self_play`` a frozen snapshot of the
 agent (greedy, legal moves only), otherwise one drawn from ``mix`` when that is set, else the current
-curriculum stage. The stage moves on once the agent
-wins ``promote_win_rate`` of its last ``promote_window`` games against it. The env takes the pick through its
-``opponent_spec`` attribute, which it reads at every reset.
+curriculum stage. The stage moves on once the agent wins ``promote_win_rate`` of its last ``promote_window``
+games against it. ``LeagueWrapper`` sits around the learner's env and hands each pick to the env through
+``reset(options={"opponent": ...})``; the learner itself knows nothing of it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import gymnasium as gym
 import numpy as np
 import torch
 from torch import nn
@@ -120,3 +121,42 @@ class League:
         self.next_snapshot = int(state["next_snapshot"])
         self.current = state["current"]
         self.rng = restore_generator(state["rng"])
+
+
+class LeagueWrapper(gym.Wrapper):
+    """The learner's training env with the league choosing each episode's opponent.
+
+    A finished episode is recorded at the next reset, once the learner has learnt from its last step (so a
+    snapshot taken then holds that step's update); the reset then picks the next opponent. ``learner`` gives the
+    step count and the network a snapshot copies. A reset with ``options={"repeat_episode": True}`` (a learner
+    replaying the episode its checkpoint was saved in) plays against that episode's opponent again.
+    """
+
+    def __init__(self, env: gym.Env, league: League, steps: Callable[[], int], net: Callable[[], nn.Module]) -> None:
+        super().__init__(env)
+        self.league, self._steps, self._net = league, steps, net
+        self._return: float | None = None  # the running episode's return; None before the first reset
+        self._finished: float | None = None  # a finished episode's return, not recorded yet
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict]:
+        if self._finished is not None:
+            self.league.record(self._finished, self._steps(), self._net())
+            self._finished = None
+        repeat = (options or {}).get("repeat_episode", False)
+        opponent = self.league.current_opponent() if repeat else self.league.pick()
+        self._return = 0.0
+        return self.env.reset(seed=seed, options={**(options or {}), "opponent": opponent})
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self._return += float(reward)
+        if terminated or truncated:
+            self._finished = self._return
+        return obs, reward, terminated, truncated, info
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**self.league.state_dict(), "unrecorded": self._finished}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.league.load_state_dict(state)
+        self._finished = state.get("unrecorded")

@@ -163,8 +163,8 @@ def test_offline_training_from_a_log(tmp_path, capsys):
     [
         (["--env", "NoSuchEnv-v9"], "the opponent model plays"),
         (["--env", "CartPole-v1"], "the opponent model plays"),
-        (["--env", C4, "--opponent", "wall-follower"], "unknown connect_four opponent"),
-        (["--env", TRON, "--opponent", "minimax:2"], "unknown tron opponent"),
+        (["--env", C4, "--opponent", "wall-follower"], "unknown Connect Four opponent"),
+        (["--env", TRON, "--opponent", "minimax:2"], "unknown Tron opponent"),
         (["--env", C4, "--games", "0"], "--games must be at least 1"),
         (["--env", C4, "--set", "hidden=0"], "hidden must be at least 1"),
         ([], "needs --env"),

@@ -45,8 +45,10 @@ def build_opponent(env_id: str, spec: str, rng: np.random.Generator) -> Policy:
 
 
 def make_game_env(env_id: str, env_kwargs: dict[str, Any]) -> Any:
-    """The raw env with both seats driven from outside (``opponent=None``)."""
-    return make_env(env_id, {**env_kwargs, "opponent": None}).unwrapped
+    """The raw env with both seats driven from outside (``opponent=None``); an illegal Connect Four move raises (a
+    log that replays one is corrupt) instead of losing the game."""
+    rules = {"illegal_move": "raise"} if game_of(env_id) == "connect_four" else {}
+    return make_env(env_id, {**env_kwargs, **rules, "opponent": None}).unwrapped
 
 
 def play_game(env: Any, env_id: str, opponent: Policy, ours: Policy, opponent_seat: int,

@@ -163,7 +163,7 @@ class DojoAEC(AECEnv):
 class DojoParallel(ParallelEnv):
     """Tron in PettingZoo's parallel form: both cycles move at once."""
 
-    metadata = {"render_modes": ["rgb_array"], "name": "dojo_Tron-v0"}
+    metadata = {"render_modes": ["rgb_array"], "name": registry.TRON.env_id.replace("/", "_")}
 
     def __init__(self, env_id: str, size: int = 16, max_steps: int | None = None,
                  render_mode: str | None = None) -> None:

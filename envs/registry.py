@@ -10,6 +10,7 @@ marks a bot that takes an argument, as ``minimax:4``) and the ``"module:factory"
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -122,8 +123,9 @@ def two_player(env_id: str) -> bool:
     return known is not None and known.two_player
 
 
+@functools.cache
 def load(path: str) -> Any:
-    """The object a ``"module:attribute"`` string names."""
+    """The object a ``"module:attribute"`` string names (looked up once: envs build a bot at every reset)."""
     module, _, attribute = path.partition(":")
     return getattr(importlib.import_module(module), attribute)
 

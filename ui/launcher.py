@@ -11,6 +11,7 @@ import pygame
 import envs
 from agents import AGENT_NAMES
 from agents.errors import DojoError
+from envs import registry
 from ui import actions, catalog, style
 from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
@@ -19,8 +20,11 @@ from ui.widgets import Button, Pills
 
 COLUMNS = 4
 RECENT_ROWS = 6
-THUMB_STEPS = {"dojo/Snake-v0": 6, "dojo/Tron-v0": 9, "dojo/ConnectFour-v0": 9, "dojo/Maze-v0": 10,
-               "CartPole-v1": 8, "Acrobot-v1": 20, "MountainCar-v0": 30, "Pendulum-v1": 5}
+# How many random moves into a game its thumbnail is drawn.
+THUMB_STEPS = {game.env_id: steps for game, steps in ((registry.SNAKE, 6), (registry.TRON, 9),
+                                                      (registry.CONNECT_FOUR, 9), (registry.MAZE, 10),
+                                                      (registry.CARTPOLE, 8), (registry.ACROBOT, 20),
+                                                      (registry.MOUNTAIN_CAR, 30), (registry.PENDULUM, 5))}
 
 
 def thumbnail(env_id: str) -> pygame.Surface:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from agents.errors import DojoError
+from envs import registry
 from ui import display_available
 
 CONNECT_FOUR_OPENING = (3, 2, 4)  # human columns; the built-in opponent answers each
@@ -70,7 +71,7 @@ def take_screenshots(out: str | Path, size: str = "1280x800", train_steps: int =
             app.quit()
 
         rng = np.random.default_rng(0)
-        screen = ConnectFourScreen([None, BuiltinPlayer("dojo/ConnectFour-v0", "minimax:4", rng)],
+        screen = ConnectFourScreen([None, BuiltinPlayer(registry.CONNECT_FOUR.env_id, "minimax:4", rng)],
                                    "no trained agent saved yet: playing the built-in minimax:4")
         app.push(screen)
         for column in CONNECT_FOUR_OPENING:
@@ -83,7 +84,7 @@ def take_screenshots(out: str | Path, size: str = "1280x800", train_steps: int =
         shoot("play_connect_four.png")
         app.quit()
 
-        tron = TronScreen([None, BuiltinPlayer("dojo/Tron-v0", "space", rng)],
+        tron = TronScreen([None, BuiltinPlayer(registry.TRON.env_id, "space", rng)],
                           "no trained agent saved yet: playing the built-in space")
         app.push(tron)
         app.run(frames=int(60 * 3.3), dt=1 / 60)  # 3 s countdown, then 3 ticks right

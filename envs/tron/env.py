@@ -121,6 +121,7 @@ class TronEnv(gym.Env):
 
         # One cached plane stack per seat (seat 1's turned 180 degrees), updated in place every tick.
         self._view_bytes = bytearray(2 * PLANE_COUNT * self.size * self.size)
+        self._start_views: bytes | None = None
         self._views = np.frombuffer(self._view_bytes, dtype=np.uint8).reshape(2, PLANE_COUNT, self.size, self.size)
         self._territory: np.ndarray | None = None  # seat 0's territory planes this tick, computed when asked
         self.agent_seat = -1 if opponent is None else 0
@@ -282,9 +283,7 @@ class TronEnv(gym.Env):
         old_heads, old_necks = list(game.heads), list(game.necks)
         crashed = game.step(action_0, action_1)
         self._territory = None
-        for player in (0, 1):
-            if not crashed[player]:
-                self._move_in_views(player, old_heads[player], old_necks[player], game.heads[player])
+        self._move_in_views(old_heads, old_necks, crashed)
         self._refresh_masks()
         if self.render_mode == "human":
             self.render()
@@ -309,8 +308,12 @@ class TronEnv(gym.Env):
             self._masks[seat] = SAFE_MASKS[code or 7].copy()
 
     def _reset_views(self) -> None:
-        views = self._views
+        """The views of the start position: built once, then copied (every reset starts there)."""
         self._territory = None
+        if self._start_views is not None:
+            self._view_bytes[:] = self._start_views
+            return
+        views = self._views
         views[:] = 0
         views[:, ARENA] = 1
         for player in (0, 1):
@@ -319,33 +322,38 @@ class TronEnv(gym.Env):
                 views[(seat, OWN_HEAD + offset, *self._view_cell(seat, self.game.heads[player]))] = 1
                 views[(seat, OWN_NECK + offset, *self._view_cell(seat, self.game.necks[player]))] = 1
                 views[(seat, OWN_TRAIL + offset, *self._view_cell(seat, self.game.heads[player]))] = 1
+        self._start_views = bytes(self._view_bytes)
 
     def _view_cell(self, seat: int, cell: tuple[int, int]) -> tuple[int, int]:
         if seat == 1:
             return self.size - 1 - cell[0], self.size - 1 - cell[1]
         return cell
 
-    def _move_in_views(
-        self, player: int, old_head: tuple[int, int], old_neck: tuple[int, int], new_head: tuple[int, int]
-    ) -> None:
+    def _move_in_views(self, old_heads: list[tuple[int, int]], old_necks: list[tuple[int, int]],
+                       crashed: tuple[bool, bool]) -> None:
+        """Move every cycle that did not crash in both seats' views (seat 1's turned 180 degrees: flat index i of
+        seat 0's view is last - i of seat 1's)."""
         # Plain bytearray writes into the views' memory: a numpy scalar write costs several times more, and this
-        # runs ten times a tick.
-        cells, size = self._view_bytes, self.size
-        area, last = size * size, size * size - 1
-        head = old_head[0] * size + old_head[1]
-        neck = old_neck[0] * size + old_neck[1]
-        new = new_head[0] * size + new_head[1]
-        for seat in (0, 1):
-            base = (seat * PLANE_COUNT + (0 if player == seat else OTHER_OFFSET)) * area
-            if seat == 1:  # seat 1's view is the arena turned 180 degrees: flat index i becomes last - i
-                cell_head, cell_neck, cell_new = last - head, last - neck, last - new
-            else:
-                cell_head, cell_neck, cell_new = head, neck, new
-            cells[base + OWN_NECK * area + cell_neck] = 0
-            cells[base + OWN_NECK * area + cell_head] = 1
-            cells[base + OWN_HEAD * area + cell_head] = 0
-            cells[base + OWN_HEAD * area + cell_new] = 1
-            cells[base + OWN_TRAIL * area + cell_new] = 1
+        # runs up to twenty times a tick.
+        cells, size, heads = self._view_bytes, self.size, self.game.heads
+        area = size * size
+        last = area - 1
+        for player in (0, 1):
+            if crashed[player]:
+                continue
+            head = old_heads[player][0] * size + old_heads[player][1]
+            neck = old_necks[player][0] * size + old_necks[player][1]
+            new = heads[player][0] * size + heads[player][1]
+            own = (player * PLANE_COUNT) * area  # the player's own planes in its own seat's view
+            other = ((1 - player) * PLANE_COUNT + OTHER_OFFSET) * area  # its planes in the other seat's view
+            if player == 1:
+                head, neck, new = last - head, last - neck, last - new
+            for base, h, n, w in ((own, head, neck, new), (other, last - head, last - neck, last - new)):
+                cells[base + OWN_NECK * area + n] = 0
+                cells[base + OWN_NECK * area + h] = 1
+                cells[base + OWN_HEAD * area + h] = 0
+                cells[base + OWN_HEAD * area + w] = 1
+                cells[base + OWN_TRAIL * area + w] = 1
 
     def _observation(self, seat: int) -> np.ndarray:
         if self._obs_renderer is None:

@@ -127,28 +127,25 @@ class DQNPolicy:
         self.net, self.spaces, self.env_id, self.env_kwargs = net, spaces, env_id, env_kwargs
         self.config, self.device = config, device
 
-    @torch.no_grad()
+    @torch.inference_mode()
+    def _q(self, obs: Any, action_mask: np.ndarray | None, one: bool) -> torch.Tensor:
+        """Masked Q-values of one observation (as a batch of one) or of a batch."""
+        desc = self.spaces["observation"]
+        batch = preprocess(obs, desc)[None] if one else preprocess_batch(obs, desc)
+        return masked(self.net(torch.as_tensor(batch, device=self.device)), mask_tensor(action_mask, self.device))
+
     def q_values(self, obs: Any, action_mask: np.ndarray | None = None) -> np.ndarray:
-        batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
-        return masked(self.net(batch), mask_tensor(action_mask, self.device))[0].cpu().numpy()
+        return self._q(obs, action_mask, one=True)[0].cpu().numpy()
 
-    @torch.inference_mode()
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
-        # The hot path of training (one call per env step): no numpy round trip for the values.
-        batch = torch.as_tensor(preprocess(obs, self.spaces["observation"]), device=self.device).unsqueeze(0)
-        return int(masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax())
+        return int(self._q(obs, action_mask, one=True).argmax())  # the hot path of training: no numpy round trip
 
-    @torch.no_grad()
     def act_batch(self, obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
-        batch = torch.as_tensor(preprocess_batch(obs, self.spaces["observation"]), device=self.device)
-        return masked(self.net(batch), mask_tensor(action_mask, self.device)).argmax(dim=1).cpu().numpy()
+        return self._q(obs, action_mask, one=False).argmax(dim=1).cpu().numpy()
 
-    @torch.inference_mode()
     def position_values(self, obs: np.ndarray, action_mask: np.ndarray) -> np.ndarray:
         """Each position's worth to its side to move: the best legal Q-value (a search's leaf scores)."""
-        batch = torch.as_tensor(preprocess_batch(obs, self.spaces["observation"]), device=self.device)
-        q_values = masked(self.net(batch), mask_tensor(action_mask, self.device))
-        return q_values.max(dim=1).values.cpu().numpy()
+        return self._q(obs, action_mask, one=False).max(dim=1).values.cpu().numpy()
 
     def explain(self, obs: Any, action_mask: np.ndarray | None = None) -> dict[str, Any]:
         """What the agent thinks of each action, for the app's bars."""

@@ -21,6 +21,7 @@ EPILOG = """examples:
   python main.py eval runs/CartPole-v1-dqn-*/checkpoints/best.pt --episodes 100
   python main.py train-ae --env dojo/Snake-v0 --latent 32
   python main.py train-opponent-model --env dojo/ConnectFour-v0 --opponent pattern
+  python main.py sweep --env CartPole-v1 --agent dqn --trials 8 --steps 20000
   python main.py list"""
 
 
@@ -149,6 +150,30 @@ def build_parser() -> argparse.ArgumentParser:
     opponent_model.add_argument("--set", nargs="+", metavar="KEY=VALUE", help="override model config fields")
     opponent_model.add_argument("--quiet", action="store_true", help="no progress bar")
     opponent_model.set_defaults(handler="agents.opponent_games:train_opponent_model")
+
+    sweep = commands.add_parser(
+        "sweep", help="search hyperparameters: many training runs on Ray Tune with Optuna (pip: requirements-dev)",
+        description="Train many runs of one agent on one env with settings drawn from a search space (default: "
+                    "agents/sweep_space.toml), on Ray Tune with Optuna; a pruner stops hopeless trials early. Each "
+                    "trial is an ordinary run folder under the sweep's run dir. At the end: the best trials, a "
+                    "preset block for agents/presets.toml, and a JSON last line. Ctrl-C stops; --resume continues.")
+    sweep.add_argument("--env", help="env id, e.g. CartPole-v1 (see: list)")
+    sweep.add_argument("--agent", help="dqn, ppo, reinforce or qlearning")
+    sweep.add_argument("--trials", type=int, help="training runs to try (default 16)")
+    sweep.add_argument("--steps", type=int, help="env-step budget of each trial (default: the preset's)")
+    sweep.add_argument("--space", metavar="FILE.toml", help="search space replacing agents/sweep_space.toml")
+    sweep.add_argument("--search", choices=("optuna", "random"), help="how settings are drawn (default optuna)")
+    sweep.add_argument("--pruner", choices=("asha", "median", "none"),
+                       help="what stops hopeless trials early (default asha)")
+    sweep.add_argument("--grace", type=int, metavar="STEPS",
+                       help="steps every trial trains before it may be pruned (default: a quarter of --steps)")
+    sweep.add_argument("--concurrent", type=int, metavar="K", help="trials at once (default: one per CPU core)")
+    sweep.add_argument("--seed", type=int, help="seed of every trial and of the search (default 0)")
+    sweep.add_argument("--address", metavar="auto|HOST:PORT",
+                       help="run the trials on an existing Ray cluster (default: start Ray on this machine)")
+    sweep.add_argument("--run-dir", help="the sweep's folder (default runs/sweep-<env>-<agent>-<time>)")
+    sweep.add_argument("--resume", metavar="DIR", help="continue an interrupted sweep from its run dir")
+    sweep.set_defaults(handler="agents.sweep:sweep")
 
     listing = commands.add_parser("list", help="list envs, agents and presets")
     listing.set_defaults(handler="agents.commands:list_everything")

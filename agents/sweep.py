@@ -220,6 +220,9 @@ def make_tuner(job: SweepJob, space: SearchSpace, resume: bool) -> Any:
     from agents.sweep_space import tune_space
 
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")  # Tune's own console output: our table replaces it
+    # A failed trial is a line in the table and a traceback in its error.txt, not a traceback on the console.
+    for name in ("ray.tune.execution.tune_controller", "ray.tune.tune"):
+        logging.getLogger(name).addFilter(_drop_trial_failures)
     # The baseline trial replays the preset, which a range may leave out: expected, so Optuna need not warn.
     warnings.filterwarnings("ignore", message=r"Fixed parameter .* is out of range", category=UserWarning)
     trainable = tune.with_resources(tune.with_parameters(run_trial, job=asdict(job)), {"cpu": 1})
@@ -247,6 +250,10 @@ def make_tuner(job: SweepJob, space: SearchSpace, resume: bool) -> Any:
     run_config = tune.RunConfig(name=TUNE_DIR, storage_path=job.run_dir, verbose=0,
                                 callbacks=[LiveTable(space.names, job.trials)])
     return tune.Tuner(trainable, param_space=tune_space(space), tune_config=tune_config, run_config=run_config)
+
+
+def _drop_trial_failures(record: logging.LogRecord) -> bool:
+    return not str(record.msg).startswith(("Trial task failed", "Trials did not complete"))
 
 
 def make_pruner(job: SweepJob) -> Any:

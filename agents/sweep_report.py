@@ -7,6 +7,7 @@ import json
 import math
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 from ray.tune import Callback
@@ -26,21 +27,25 @@ def trial_state(trial: Any, status: str | None = None) -> str:
     return {"RUNNING": "running", "PENDING": "pending"}.get(status, "stopped")
 
 
-def trial_error(trial: Any) -> str:
-    """The one line that says why a trial failed (a DojoError's message where there is one)."""
+def trial_error(trial: Any, error_file: Path | None = None) -> str:
+    """The one line that says why a trial failed (a DojoError's message where there is one), from its error.txt."""
     try:
-        text = str(trial.get_error() or "")
-    except Exception:  # the error file may be gone; the state still says "error"
+        text = Path(error_file or trial.error_file).read_text()
+    except Exception:  # no error file (yet, or any more): the state still says "error"
         text = ""
     found = re.findall(r"DojoError: (.+)", text)
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     return found[-1] if found else (lines[-1][:200] if lines else "failed")
 
 
-def trial_number(trial: Any, fallback: int) -> int:
-    """The trial's place in the sweep (Tune's experiment tag starts with it), 1 for the first."""
-    found = re.match(r"(\d+)_", getattr(trial, "experiment_tag", "") or "")
-    return int(found.group(1)) if found else fallback
+def creation_order(trials: list[Any]) -> list[Any]:
+    """Trials in the order the search made them (Tune's experiment tag starts with a counter), as the live table
+    numbers them; Tune's saved state lists them in no particular order."""
+    def counter(trial: Any) -> int:
+        found = re.match(r"\d+", getattr(trial, "experiment_tag", "") or "")
+        return int(found.group()) if found else len(trials)
+
+    return sorted(trials, key=counter)
 
 
 def short(value: Any) -> str:
@@ -64,7 +69,7 @@ def table(trials: list[Any], names: tuple[str, ...], order: list[int] | None = N
     for index in order if order is not None else range(len(trials)):
         trial, result = trials[index], trials[index].last_result or {}
         state = trial_state(trial, (statuses or {}).get(trial.trial_id))
-        rows.append([str(trial_number(trial, index + 1)), trial.trial_id, state, str(result.get("step", "-")),
+        rows.append([str(index + 1), trial.trial_id, state, str(result.get("step", "-")),
                      score(result.get("eval")), score(result.get("best_eval")),
                      *(short(trial.config.get(name, "-")) for name in names)])
     widths = [max(len(header), *(len(row[i]) for row in rows)) if rows else len(header)
@@ -86,7 +91,7 @@ class LiveTable(Callback):
         # Also called by a resumed sweep, whose copy of this callback comes back from Tune's saved state.
         self.last_shown = time.monotonic()
         self.statuses: dict[str, str] = {}
-        self.events: list[str] = []
+        self.events: list[tuple[int, str]] = []
         self.new_results = False
 
     def show(self, trials: list[Any], event: str) -> None:
@@ -95,33 +100,37 @@ class LiveTable(Callback):
             counts[trial_state(trial, self.statuses.get(trial.trial_id))] += 1
         summary = ", ".join(f"{count} {state}" for state, count in counts.items() if count)
         print(f"\n[{time.strftime('%H:%M:%S')}] {event}: {len(trials)}/{self.total} trials ({summary})")
-        print(table(trials, self.names, statuses=self.statuses), flush=True)
+        print(table(creation_order(trials), self.names, statuses=self.statuses), flush=True)
         self.last_shown, self.events, self.new_results = time.monotonic(), [], False
 
     def on_step_end(self, iteration: int, trials: list[Any], **info: Any) -> None:
         if self.events:
-            self.show(trials, "; ".join(self.events))
+            self.show(trials, "; ".join(text for _, text in sorted(self.events)))
         elif self.new_results and time.monotonic() - self.last_shown >= self.refresh_s:
             self.show(trials, "progress")
 
     def on_experiment_end(self, trials: list[Any], **info: Any) -> None:
         if self.events:
-            self.show(trials, "; ".join(self.events))
+            self.show(trials, "; ".join(text for _, text in sorted(self.events)))
+
+    def event(self, trials: list[Any], trial: Any, what: str) -> None:
+        number = creation_order(trials).index(trial) + 1
+        self.events.append((number, f"trial {number} {what}"))
 
     def on_trial_start(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self.statuses[trial.trial_id] = "RUNNING"
-        self.events.append(f"trial {trial_number(trial, trials.index(trial) + 1)} started")
+        self.event(trials, trial, "started")
 
     def on_trial_result(self, iteration: int, trials: list[Any], trial: Any, result: dict, **info: Any) -> None:
         self.new_results = True
 
     def on_trial_complete(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self.statuses[trial.trial_id] = "TERMINATED"
-        self.events.append(f"trial {trial_number(trial, trials.index(trial) + 1)} {trial_state(trial, 'TERMINATED')}")
+        self.event(trials, trial, trial_state(trial, "TERMINATED"))
 
     def on_trial_error(self, iteration: int, trials: list[Any], trial: Any, **info: Any) -> None:
         self.statuses[trial.trial_id] = "ERROR"
-        self.events.append(f"trial {trial_number(trial, trials.index(trial) + 1)} failed: {trial_error(trial)}")
+        self.event(trials, trial, f"failed: {trial_error(trial)}")
 
 
 def best_order(trials: list[Any]) -> list[int]:
@@ -168,8 +177,6 @@ def preset_block(agent: str, table_name: str, preset: dict[str, Any], best: dict
 
 def report_sweep(job: Any, space: Any, wall_s: float) -> int:
     """The end of a sweep (finished or interrupted): best trials, the preset block, sweep.json, a JSON last line."""
-    from pathlib import Path
-
     from ray.tune import ExperimentAnalysis
 
     from agents.config import preset_for
@@ -177,8 +184,7 @@ def report_sweep(job: Any, space: Any, wall_s: float) -> int:
     from agents.sweep import TUNE_DIR, save_job
 
     run_dir = Path(job.run_dir)
-    loaded = ExperimentAnalysis(str(run_dir / TUNE_DIR)).trials
-    trials = sorted(loaded, key=lambda trial: trial_number(trial, len(loaded) + 1))
+    trials = creation_order(ExperimentAnalysis(str(run_dir / TUNE_DIR)).trials)
     states = [trial_state(trial) for trial in trials]
     counts = {state: states.count(state) for state in STATES}
     unfinished = counts["running"] + counts["pending"] + counts["stopped"] + max(0, job.trials - len(trials))
@@ -186,10 +192,14 @@ def report_sweep(job: Any, space: Any, wall_s: float) -> int:
     print(f"\nSweep of {job.agent} on {job.env}: {len(trials)} of {job.trials} trials in {wall_s:.0f} s "
           f"({counts['finished']} finished, {counts['pruned']} pruned, {counts['error']} failed"
           f"{f', {unfinished} unfinished' if unfinished else ''})")
-    if not order:
-        errors = [trial_error(trial) for trial, state in zip(trials, states) if state == "error"]
-        if errors and not unfinished:
-            raise DojoError(f"every trial failed; the first: {errors[0]}")
+    errors = [(i + 1, trial) for i, (trial, state) in enumerate(zip(trials, states)) if state == "error"]
+    messages = {}
+    for number, trial in errors:
+        error_file = run_dir / TUNE_DIR / f"trial-{trial.trial_id}" / "error.txt"
+        messages[number] = trial_error(trial, error_file)
+        print(f"Trial {number} failed: {messages[number]} (details: {error_file})")
+    if errors and not order and not unfinished:
+        raise DojoError(f"every trial failed; the first: {messages[errors[0][0]]}")
     outcome: dict[str, Any] = {"best_config": None, "best_eval": None, "best_trial": None, "best_run": None,
                                "trials": len(trials), "finished": counts["finished"], "pruned": counts["pruned"],
                                "failed": counts["error"], "unfinished": unfinished, "wall_s": round(wall_s, 1),
@@ -211,7 +221,7 @@ def report_sweep(job: Any, space: Any, wall_s: float) -> int:
             verdict = f"best eval {scored:.4g} by the preset itself (trial 1): no trial beat it"
         else:
             against = f"; the preset (trial 1) scored {scored:.4g}" if scored is not None else ""
-            verdict = f"best eval {_best(best):.4g} by trial {trial_number(best, order[0] + 1)}{against}"
+            verdict = f"best eval {_best(best):.4g} by trial {order[0] + 1}{against}"
         comment = f"swept ({run_dir.name}, {len(trials)} trials of {job.steps:,} steps): {verdict}"
         block = preset_block(job.agent, job.env if table_name == "default" else table_name, preset, settings, comment)
         (run_dir / "best_preset.toml").write_text(block + "\n")

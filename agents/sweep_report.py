@@ -206,7 +206,7 @@ def report_sweep(job: Any, space: Any, wall_s: float) -> int:
                                "run_dir": str(run_dir)}
     per_trial = [{"trial": trial.trial_id, "state": state, "step": (trial.last_result or {}).get("step"),
                   "best_eval": _best(trial), "node": (trial.last_result or {}).get("node"),
-                  "run_dir": str(run_dir / f"trial-{trial.trial_id}"), "settings": dict(trial.config)}
+                  "run_dir": str(run_dir / f"trial-{trial.trial_id}"), "settings": space.typed(trial.config)}
                  for trial, state in zip(trials, states)]
     if order:
         print("Best trials:")

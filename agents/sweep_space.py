@@ -35,11 +35,6 @@ class Param:
     integer: bool = False
     choices: tuple[Any, ...] = ()
 
-    def contains(self, value: Any) -> bool:
-        if self.choices:
-            return value in self.choices
-        return self.low <= value <= self.high
-
 
 @dataclass(frozen=True)
 class SearchSpace:
@@ -62,7 +57,7 @@ class SearchSpace:
     def typed(self, settings: dict[str, Any]) -> dict[str, Any]:
         """A trial's settings as the config's JSON-able values (hidden "64,64" -> [64, 64])."""
         config = build_config(agent_module(self.agent).CONFIG, {})
-        chosen = config_to_dict(apply_overrides(config, [f"{n}={format_value(settings[n])}" for n in self.names]))
+        chosen = config_to_dict(apply_overrides(config, self.overrides(settings)))
         return {name: chosen[name] for name in self.names}
 
     def baseline(self, preset: dict[str, Any]) -> dict[str, Any] | None:

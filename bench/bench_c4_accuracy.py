@@ -10,7 +10,9 @@ are fast and comparable; ``--regenerate`` rebuilds it.
 For each player (an agent checkpoint or a built-in bot name) it reports per stage:
 - optimal: the share of moves that keep the best game-theoretic result (win / draw / loss) of the position;
 - best score: the stricter share of moves with the best Pons score (fastest win, slowest loss);
-- blunders: the share of moves that change the result (win -> draw or loss, draw -> loss).
+- blunders: the share of moves that change the result (win -> draw or loss, draw -> loss);
+- contested / opt.contested: how many positions had a result-changing move at all (in a lost position every
+  move is "optimal"), and the share of optimal moves among those.
 The player sees the env's planes observation of the side to move with the legal mask.
 
     python bench/bench_c4_accuracy.py [--players assets/agents/connect_four.pt minimax:2 minimax:4 random perfect]
@@ -125,14 +127,15 @@ def label(positions: list[dict], out: Path, node_limit: int | None) -> None:
     """Every legal move's exact score; the file is rewritten as it goes, so a stopped run keeps its work.
 
     A position whose labelling needs more than ``node_limit`` positions searched per move is marked
-    ``"values": null`` and left out of the measurements (the report counts them)."""
+    ``"values": null`` and left out of the measurements (the report counts them); ``--label-missing`` retries
+    every unlabelled position (with a higher ``--node-limit``, more of them succeed)."""
     solver = Solver(node_limit=node_limit)
     # Deepest first: a shallower position's search then reuses what the table learnt about later ones.
     order = sorted(range(len(positions)), key=lambda index: -len(positions[index]["moves"]))
     start = last_save = time.perf_counter()
     for done, index in enumerate(order, 1):
         entry = positions[index]
-        if "values" in entry:
+        if "values" in entry and entry["values"] is not None:
             continue
         tick = time.perf_counter()
         try:
@@ -162,7 +165,8 @@ def result(score: float) -> int:
 def measure(spec: str, positions: list[dict], seed: int) -> dict[str, dict[str, float]]:
     """Per stage: shares of optimal moves, best-score moves and blunders, and ms per move."""
     player = load_player(spec, np.random.default_rng(seed))
-    tallies = [[0, 0, 0, 0, 0.0] for _ in STAGES]  # positions, optimal, best score, blunders, seconds
+    # per stage: positions, optimal, best score, blunders, seconds, contested positions, optimal among those
+    tallies = [[0, 0, 0, 0, 0.0, 0, 0] for _ in STAGES]
     for entry in positions:
         if entry.get("values") is None:
             continue  # too expensive to label (see label), or not labelled yet
@@ -179,14 +183,20 @@ def measure(spec: str, positions: list[dict], seed: int) -> dict[str, dict[str, 
             tally[3] += 1  # an illegal move forfeits the game: counted as a blunder
             continue
         best = np.nanmax(values)
-        tally[1] += result(values[col]) == result(best)
+        optimal = result(values[col]) == result(best)
+        tally[1] += optimal
         tally[2] += values[col] == best
         tally[3] += result(values[col]) < result(best)
+        # Contested: some legal move would throw the result away (in a lost position every move is optimal).
+        if result(np.nanmin(values)) < result(best):
+            tally[5] += 1
+            tally[6] += optimal
     report = {}
-    for (low, high), (count, optimal, best, blunders, seconds) in zip(STAGES, tallies):
+    for (low, high), (count, optimal, best, blunders, seconds, contested, won) in zip(STAGES, tallies):
         name = f"{low}-{high}" if high < 41 else f"{low}+"
         report[name] = {"positions": count, "optimal": optimal / max(count, 1), "best_score": best / max(count, 1),
-                        "blunders": blunders / max(count, 1), "ms_per_move": 1000 * seconds / max(count, 1)}
+                        "blunders": blunders / max(count, 1), "ms_per_move": 1000 * seconds / max(count, 1),
+                        "contested": contested, "optimal_contested": won / max(contested, 1)}
     return report
 
 
@@ -199,7 +209,8 @@ def main() -> int:
     parser.add_argument("--games", type=int, default=400, help="games to sample a regenerated set from")
     parser.add_argument("--noise", type=float, default=0.1, help="share of random moves in those games")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-label", action="store_true", help="measure on the labelled part of the set only")
+    parser.add_argument("--label-missing", action="store_true",
+                        help="label the positions of the set that have no values yet (slow near the start)")
     parser.add_argument("--node-limit", type=int, default=50_000_000,
                         help="skip positions whose labelling needs more positions searched per move than this")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the labelled set (default {DATA})")
@@ -211,17 +222,22 @@ def main() -> int:
         print(f"sampled {len(positions)} positions from {args.games} games in {time.perf_counter() - start:.0f} s")
         save(positions, args.data)
     positions = json.loads(args.data.read_text())
-    if any("values" not in entry for entry in positions) and not args.no_label:
+    if args.regenerate or args.label_missing:
         label(positions, args.data, args.node_limit)
-    print(f"{'player':<34}{'stage':<8}{'positions':>10}{'optimal':>9}{'best score':>12}{'blunders':>10}{'ms/move':>9}")
+    missing = [sum(entry.get("values") is None for entry in positions if entry["stage"] == stage)
+               for stage in range(len(STAGES))]
+    if any(missing):
+        print(f"unlabelled positions per stage, left out: {missing} (--label-missing labels them)")
+    print(f"{'player':<26}{'stage':<8}{'positions':>10}{'optimal':>9}{'best score':>12}{'blunders':>10}"
+          f"{'contested':>11}{'opt.contested':>15}{'ms/move':>9}")
     results = {}
     for spec in args.players:
         report = measure(spec, positions, args.seed)
         results[spec] = report
         for stage, line in report.items():
-            print(f"{Path(spec).name if spec.endswith('.pt') else spec:<34}{stage:<8}{line['positions']:>10}"
+            print(f"{Path(spec).name if spec.endswith('.pt') else spec:<26}{stage:<8}{line['positions']:>10}"
                   f"{line['optimal']:>9.1%}{line['best_score']:>12.1%}{line['blunders']:>10.1%}"
-                  f"{line['ms_per_move']:>9.1f}", flush=True)
+                  f"{line['contested']:>11}{line['optimal_contested']:>15.1%}{line['ms_per_move']:>9.1f}", flush=True)
     print(json.dumps({"bench": "c4_accuracy", "data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)
                       else args.data), "results": results}))
     return 0

@@ -73,9 +73,7 @@ def main() -> int:
                 boards = [random_board(int(rng.integers(low, high + 1)), rng) for _ in range(args.per_bucket)]
             times, nodes, over = [], [], 0
             for board in boards:
-                keys, values = solver._table
-                keys[:] = 0
-                values[:] = 0
+                solver.clear()
                 before, tick = solver.nodes, time.perf_counter()
                 try:
                     solver.score(board)

@@ -83,6 +83,8 @@ def match(spec: str, simulations: int, games: int, seed: int) -> dict:
         outcome, *times = play_game(player, bot, game, seat)
         clocks += times
         tallies["first" if seat == 0 else "second"]["W" if outcome > 0 else "D" if outcome == 0 else "L"] += 1
+        print(f"  game {index + 1}/{games} vs mcts:{simulations}: seat {seat}, result {outcome:+.0f}",
+              file=sys.stderr, flush=True)
     wins = tallies["first"]["W"] + tallies["second"]["W"]
     rate = wins / games
     return {"games": games, "simulations": simulations, **tallies, "win_rate": rate,

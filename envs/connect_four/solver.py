@@ -119,10 +119,15 @@ class Solver:
         score = int(negamax.solve(current, mask, moves, keys, values, work))
         self.nodes += int(work[negamax.NODE_INDEX])
         if work[negamax.NODE_INDEX] > work[negamax.LIMIT_INDEX]:
-            keys[:] = 0
-            values[:] = 0
+            self.clear()
             raise SearchBudgetExceeded(f"the search needed more than {self.node_limit} positions")
         return score
+
+    def clear(self) -> None:
+        """Forget everything the table learnt (the next search starts cold)."""
+        if self._table is not None:
+            for array in self._table:
+                array[:] = 0
 
     def _load_book(self) -> dict[int, int]:
         if self._book is None:

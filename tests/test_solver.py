@@ -113,9 +113,10 @@ def test_sign_convention_and_mirror_symmetry() -> None:
     assert solve(board) > 0  # the side to move (the first player) wins
     board.play(2)  # 3: the open three; now the other side loses whatever it does
     assert solve(board) == -18
-    left, right = board_of("112233"), board_of("776655")
+    left = board_of(FORCED_BLOCK)
+    right = board_of("".join(str(8 - int(char)) for char in FORCED_BLOCK))
     assert solve(left) == solve(right)
-    assert move_values(left).tolist()[::-1] == move_values(right).tolist()
+    np.testing.assert_array_equal(move_values(left)[::-1], move_values(right))
     assert canonical_key(*position_of(left)[:2]) == canonical_key(*position_of(right)[:2])
 
 
@@ -142,8 +143,10 @@ def test_perfect_never_does_worse_than_the_position_allows(opponent: str) -> Non
 
 
 def test_perfect_bot_breaks_ties_with_the_generator() -> None:
-    board = board_of("4455")  # columns 3 and 6 both win at once
-    picks = {PerfectPlayer(np.random.default_rng(seed))(board.planes(0), board.legal_mask()) for seed in range(12)}
+    board = board_of("44455544766157524573216731")  # 26 plies: columns 3 and 6 both win at once
+    player = board.current_player
+    picks = {PerfectPlayer(np.random.default_rng(seed))(board.planes(player), board.legal_mask())
+             for seed in range(12)}
     assert picks == {2, 5}
 
 

@@ -172,9 +172,11 @@ class PerfectPlayer:
         self.solver = solver
 
     def __call__(self, obs: np.ndarray, action_mask: np.ndarray) -> int:
-        board = Board.from_planes(obs)
-        values = (self.solver or shared_solver()).move_values(board)
-        values[~np.asarray(action_mask, dtype=bool)] = np.nan
+        allowed = np.asarray(action_mask, dtype=bool)
+        if not allowed.any():
+            raise ValueError("the perfect player was given no legal move")
+        values = (self.solver or shared_solver()).move_values(Board.from_planes(obs))
+        values[~allowed] = np.nan
         if np.isnan(values).all():
             raise ValueError("the perfect player was given no legal move")
         best = np.flatnonzero(values == np.nanmax(values))

@@ -5,7 +5,8 @@ greedy, random), each move replaced by a random one with probability ``--noise``
 bench samples positions in three stages (plies 4-12, 13-24, 25+; finished positions and positions with a single
 legal move left out, one copy of each position up to mirroring) and labels every legal move with its exact
 score (envs/connect_four/solver.py). The labelled set is cached in bench/data/c4_positions.json so later runs
-are fast and comparable; ``--regenerate`` rebuilds it.
+are fast and comparable; ``--regenerate`` rebuilds it. The committed set (seed 0, 150 games, 979 positions)
+has 724 labelled: its first stage only at plies 10-12, the earlier positions being too slow to label (hours).
 
 For each player (an agent checkpoint or a built-in bot name) it reports per stage:
 - optimal: the share of moves that keep the best game-theoretic result (win / draw / loss) of the position;

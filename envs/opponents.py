@@ -34,7 +34,7 @@ from envs.tron.rules import TURN_RIGHT as TRON_RIGHT
 Opponent = Callable[[np.ndarray, np.ndarray], int]
 
 GAMES = ("connect_four", "tron")
-CONNECT_FOUR_OPPONENTS = ("random", "greedy", "minimax:K", "pattern")
+CONNECT_FOUR_OPPONENTS = ("random", "greedy", "minimax:K", "pattern", "perfect")
 TRON_OPPONENTS = ("random", "wall-follower", "space", "pattern")
 PATTERN_NOISE = 0.05  # share of moves a pattern opponent plays at random: a habit, not a script (at 0.1 no
 # predictor can reach 90% top-1 over 10 games on some seeds; the opponent-model bench prints that ceiling)
@@ -53,6 +53,10 @@ def make_opponent(game: str, spec: str | Opponent, rng: np.random.Generator) -> 
             return ConnectFourGreedy(rng)
         if spec == "pattern":
             return ConnectFourPattern(rng)
+        if spec == "perfect":
+            from envs.connect_four.solver import PerfectPlayer  # lazily: the solver compiles with numba
+
+            return PerfectPlayer(rng)
         if isinstance(spec, str) and spec.startswith("minimax:"):
             depth_text = spec.removeprefix("minimax:")
             if not depth_text.isdigit() or int(depth_text) < 1:

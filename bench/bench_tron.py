@@ -36,7 +36,7 @@ from agents.config import preset_for  # noqa: E402
 from envs.opponents import make_opponent  # noqa: E402
 from envs.tron.env import TronEnv  # noqa: E402
 from envs.tron.rules import PLANE_COUNT  # noqa: E402
-from envs.tron.voronoi import VoronoiBot, warm_up  # noqa: E402
+from envs.tron.voronoi import SearchRecord, VoronoiBot, warm_up  # noqa: E402
 
 DEFAULT_PLAYERS = ("random", "wall-follower", "space", "pattern", "voronoi:d2", "voronoi",
                    str(ROOT / "assets" / "agents" / "tron.pt"))
@@ -54,7 +54,7 @@ class Player:
     territory: bool = False  # whether it reads the env's territory planes
     seconds: float = 0.0
     moves: int = 0
-    search: list = field(default_factory=list)  # voronoi's per-move log: (mode, nodes, depth, seconds)
+    search: list[SearchRecord] = field(default_factory=list)  # a voronoi bot's log of its searched moves
 
 
 def make_player(spec: str) -> Player:
@@ -99,15 +99,16 @@ def play_game(env: TronEnv, players: tuple[Player, Player], seed: int) -> float:
 
 def search_stats(log: list) -> dict:
     """Voronoi's search speed and depth from its per-move log."""
-    searched = [entry for entry in log if entry[0] == "search"]
-    endgame = [entry for entry in log if entry[0] == "endgame"]
-    seconds = sum(entry[3] for entry in searched)
-    return {"search_moves": len(searched), "nodes_per_s": sum(entry[1] for entry in searched) / max(seconds, 1e-9),
-            "nodes_per_move": float(np.mean([entry[1] for entry in searched])) if searched else 0.0,
-            "mean_depth_ticks": float(np.mean([entry[2] for entry in searched])) if searched else 0.0,
-            "max_move_ms": 1000 * max((entry[3] for entry in log), default=0.0),
+    searched = [record for record in log if record.mode == "search"]
+    endgame = [record for record in log if record.mode == "endgame"]
+    seconds = sum(record.seconds for record in searched)
+    return {"search_moves": len(searched),
+            "nodes_per_s": sum(record.nodes for record in searched) / max(seconds, 1e-9),
+            "nodes_per_move": float(np.mean([record.nodes for record in searched])) if searched else 0.0,
+            "mean_depth_ticks": float(np.mean([record.depth for record in searched])) if searched else 0.0,
+            "max_move_ms": 1000 * max((record.seconds for record in log), default=0.0),
             "endgame_moves": len(endgame),
-            "endgame_mean_depth": float(np.mean([entry[2] for entry in endgame])) if endgame else 0.0}
+            "endgame_mean_depth": float(np.mean([record.depth for record in endgame])) if endgame else 0.0}
 
 
 def match(first: Player, second: Player, games: int, seed: int, size: int) -> dict:

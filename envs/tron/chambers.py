@@ -89,12 +89,12 @@ def voronoi(free: np.ndarray, own_row: int, own_col: int, other_row: int, other_
                 active = True
     own_cells = other_cells = own_edges = other_edges = 0
     for row in range(size):
-        neighbours_free = (free[row] << ONE) | (free[row] >> ONE)
+        left_free, right_free = free[row] << ONE, free[row] >> ONE  # whose left / right neighbour is free
         own_row_cells, other_row_cells = own[row], other[row]
         own_cells += popcount(own_row_cells)
         other_cells += popcount(other_row_cells)
-        own_edges += popcount(own_row_cells & neighbours_free)
-        other_edges += popcount(other_row_cells & neighbours_free)
+        own_edges += popcount(own_row_cells & left_free) + popcount(own_row_cells & right_free)
+        other_edges += popcount(other_row_cells & left_free) + popcount(other_row_cells & right_free)
         if row > 0:
             own_edges += popcount(own_row_cells & free[row - 1])
             other_edges += popcount(other_row_cells & free[row - 1])
@@ -113,6 +113,7 @@ def voronoi(free: np.ndarray, own_row: int, own_col: int, other_row: int, other_
 # ``ints`` (int32, shape (INT_ROWS, 4 * (size + 2) ** 2)) holds its arrays, one row each:
 GRID, DOOR, DISCOVERED, LOW, PARENT, NEXT, STACK, NODE, ORDER, QUEUE, EDGES, VALUE = range(12)
 INT_ROWS = 12
+HEAD = 3  # the head's mark in ints[GRID] (free cells hold 1 + their colour)
 
 
 @njit(cache=True)
@@ -126,7 +127,7 @@ def articulation_points(free: np.ndarray, head_row: int, head_col: int, ints: np
     """Mark ``ints[DOOR]`` at the free cells reachable from the head whose removal disconnects that region.
 
     Tarjan's low-link DFS rooted at the head (itself not free: a cycle stands on it), iterative so that long
-    corridors cannot overflow the stack. Also fills ``ints[GRID]`` (0 blocked, 1 + colour free) and
+    corridors cannot overflow the stack. Also fills ``ints[GRID]`` (0 blocked, 1 + colour free, HEAD) and
     ``ints[ORDER]`` (the reachable cells, head first); returns how many cells that is, the head included.
     """
     size = free.shape[0]
@@ -146,6 +147,7 @@ def articulation_points(free: np.ndarray, head_row: int, head_col: int, ints: np
             grid[(row + 1) * width + col + 1] = 1 + (row + col) % 2
     steps = (-width, 1, width, -1)
     root = (head_row + 1) * width + head_col + 1
+    grid[root] = HEAD  # the walk passes through the head like any cell: loops through it make no door
     discovered[root] = low[root] = 0
     parent[root] = -1
     next_direction[root] = 0
@@ -185,8 +187,8 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
     """How many cells the cycle on (head_row, head_col) can still fill, by the tree of chambers.
 
     The free cells between articulation points ("doors") form chambers; the chambers and the doors make a
-    graph that is a tree but for the rare loops of chambers. A depth-first walk from the head takes it as a
-    tree: a node is worth its cells (a door 1, a chamber its checkerboard bound: twice its scarcer colour, plus
+    graph that is a tree but for some loops of chambers. A depth-first walk from the head takes it as a tree:
+    a node is worth its cells (a door 1, a chamber its checkerboard bound: twice its scarcer colour, plus
     one if the colours differ) plus its best child, since a cycle that leaves a chamber never comes back.
     """
     reached = articulation_points(free, head_row, head_col, ints)
@@ -198,6 +200,8 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
         ints[VALUE]
     for index in range(reached):
         node_of[order[index]] = -1
+    root = order[0]
+    node_of[root] = reached  # no chamber floods into the head
     # Label the nodes: each door alone, each chamber by a flood over its non-door cells. The head is the last.
     nodes = 0
     for index in range(1, reached):
@@ -215,13 +219,12 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
                 continue
             for direction in range(4):
                 neighbour = here + steps[direction]
-                if grid[neighbour] and not door[neighbour] and node_of[neighbour] < 0:
+                if grid[neighbour] and not door[neighbour] and node_of[neighbour] < 0:  # (the head: >= 0)
                     node_of[neighbour] = nodes
                     queue[tail] = neighbour
                     tail += 1
         weight[nodes] = 2 * min(colours[0], colours[1]) + (1 if colours[0] != colours[1] else 0)
         nodes += 1
-    root = order[0]
     node_of[root] = nodes
     weight[nodes] = 0
     # The node graph in compressed rows (with repeated edges, harmless for the walk): count, then place.
@@ -246,27 +249,33 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
             for node in range(nodes + 1):
                 offsets[node + 1] += offsets[node]
                 cursor[node] = offsets[node]
-    # Depth-first walk from the head; a node's value is final when the walk leaves it.
-    for node in range(nodes + 1):
-        value[node] = -1
-        cursor[node] = offsets[node]
-    value[nodes] = 0
-    stack[0], top = nodes, 1
-    while top:
-        node = stack[top - 1]
-        if cursor[node] < offsets[node + 1]:
-            child = edges[cursor[node]]
-            cursor[node] += 1
-            if value[child] < 0:
-                value[child] = 0
-                stack[top] = child
-                top += 1
-            continue
-        top -= 1
-        value[node] += weight[node]
-        if top and value[node] > value[stack[top - 1]]:
-            value[stack[top - 1]] = value[node]
-    return value[nodes]
+    # A depth-first walk from each of the head's ways out (a loop through the head must not let the first walk
+    # claim what another way reaches better); a node's value is final when the walk leaves it.
+    best = 0
+    for first in range(offsets[nodes], offsets[nodes + 1]):
+        start = edges[first]
+        for node in range(nodes):
+            value[node] = -1
+            cursor[node] = offsets[node]
+        value[nodes] = 0  # the head: never entered again
+        value[start] = 0
+        stack[0], top = start, 1
+        while top:
+            node = stack[top - 1]
+            if cursor[node] < offsets[node + 1]:
+                child = edges[cursor[node]]
+                cursor[node] += 1
+                if value[child] < 0:
+                    value[child] = 0
+                    stack[top] = child
+                    top += 1
+                continue
+            top -= 1
+            value[node] += weight[node]
+            if top and value[node] > value[stack[top - 1]]:
+                value[stack[top - 1]] = value[node]
+        best = max(best, value[start])
+    return best
 
 
 @njit(cache=True)

@@ -20,6 +20,7 @@ own moves in the endgame; deterministic and independent of the CPU; ``voronoi:d2
 from __future__ import annotations
 
 import sys
+from typing import NamedTuple
 
 import numpy as np
 from llvmlite import ir
@@ -222,6 +223,26 @@ def _root_key(free, own_row, own_col, other_row, other_col, zobrist) -> np.uint6
 
 
 # ----- the bot ------------------------------------------------------------------------------------------------
+class SearchRecord(NamedTuple):
+    """One searched move: "search" (alpha-beta) or "endgame" (own fill), the tick boundaries (endgame: own
+    moves) visited, the depth of the last finished iteration (ticks; endgame: own moves), the time taken and
+    the value found (the endgame's: cells it expects to fill)."""
+
+    mode: str
+    nodes: int
+    depth: int
+    seconds: float
+    value: int
+
+
+def evaluate(game: TronGame) -> int:
+    """The static value of a running game for seat 0 (the leaf evaluation of the search)."""
+    size = game.size
+    (own_row, own_col), (other_row, other_col) = game.heads
+    return int(_evaluate(to_rows(game.grid == 0), own_row, own_col, other_row, other_col,
+                         np.array(WEIGHTS, dtype=np.int64), np.zeros((8, size), dtype=np.uint64), int_scratch(size)))
+
+
 def parse_spec(spec: str) -> tuple[float | None, int | None]:
     """(budget in ms, fixed depth in plies) of a ``voronoi`` spec; ValueError with the valid forms otherwise."""
     if spec == "voronoi":
@@ -243,7 +264,7 @@ class VoronoiBot:
 
     ``budget_ms`` is the thinking time per move (iterative deepening); ``depth`` (plies, even), when given,
     fixes the depth instead, which makes every move a function of the position alone. ``moves`` logs each
-    searched move as (mode "search"/"endgame", nodes, depth reached in ticks or own moves, seconds).
+    searched move (moves without a choice are not searched).
     """
 
     def __init__(self, budget_ms: float | None = DEFAULT_BUDGET_MS, depth: int | None = None,
@@ -252,7 +273,7 @@ class VoronoiBot:
         self.weights = np.array(weights, dtype=np.int64)
         self.keys = np.zeros(1 << TABLE_BITS, dtype=np.uint64)
         self.best_moves = np.full(1 << TABLE_BITS, -1, dtype=np.int8)
-        self.moves: list[tuple[str, int, int, float]] = []
+        self.moves: list[SearchRecord] = []
         self._size = -1
 
     def __call__(self, obs: np.ndarray, action_mask: np.ndarray) -> int:
@@ -270,10 +291,10 @@ class VoronoiBot:
         (own_row, own_col), (other_row, other_col) = game.heads
         deadline = start + int(self.budget_ms * 1e6) if self.depth is None else NO_DEADLINE
         if voronoi(free, own_row, own_col, other_row, other_col, self.work)[4]:
-            mode, direction, nodes, reached = "search", *self._search(free, game.heads, deadline)
+            mode, (direction, nodes, reached, value) = "search", self._search(free, game.heads, deadline)
         else:
-            mode, direction, nodes, reached = "endgame", *self._endgame(free, own_row, own_col, deadline)
-        self.moves.append((mode, nodes, reached, (_now() - start) / 1e9))
+            mode, (direction, nodes, reached, value) = "endgame", self._endgame(free, own_row, own_col, deadline)
+        self.moves.append(SearchRecord(mode, nodes, reached, (_now() - start) / 1e9, value))
         action = next((action for action in ACTIONS if turned(heading, action) == direction), choices[0])
         return action if action in choices else choices[0]
 
@@ -289,13 +310,13 @@ class VoronoiBot:
         self.ints = int_scratch(size)
         self.keys[:] = 0
 
-    def _search(self, free: np.ndarray, heads: list[tuple[int, int]], deadline: int) -> tuple[int, int, int]:
-        """(direction, nodes, ticks reached) of the iterative-deepening alpha-beta search."""
+    def _search(self, free: np.ndarray, heads: list[tuple[int, int]], deadline: int) -> tuple[int, int, int, int]:
+        """(direction, nodes, ticks reached, value) of the iterative-deepening alpha-beta search."""
         (own_row, own_col), (other_row, other_col) = heads
         key = _root_key(free, own_row, own_col, other_row, other_col, self.zobrist)
         stats = np.zeros(4, dtype=np.int64)
         ticks = range(self.depth // 2, self.depth // 2 + 1) if self.depth else range(1, MAX_PLIES // 2 + 1)
-        direction, nodes, reached = -1, 0, 0
+        direction, reached, best = -1, 0, 0
         started = _now()
         for depth in ticks:
             stats[ABORTED] = 0
@@ -305,20 +326,19 @@ class VoronoiBot:
                             self.weights, self.work, self.ints)
             if stats[ABORTED]:
                 break
-            direction, reached = int(stats[BEST]), depth
+            direction, reached, best = int(stats[BEST]), depth, int(value)
             # A decided line stays decided deeper; an iteration that took half the budget leaves no time for the
             # next (each costs several times the last).
             if abs(value) > WIN // 2 or _now() - started > (deadline - started) // 2:
                 break
-        nodes = int(stats[NODES])
-        return direction, nodes, reached
+        return direction, int(stats[NODES]), reached, best
 
-    def _endgame(self, free: np.ndarray, row: int, col: int, deadline: int) -> tuple[int, int, int]:
-        """(direction, nodes, own moves reached) of the fill search once the cycles are separated."""
+    def _endgame(self, free: np.ndarray, row: int, col: int, deadline: int) -> tuple[int, int, int, int]:
+        """(direction, nodes, own moves reached, cells filled) of the fill search once the cycles are separated."""
         bound = fill_bound(free, row, col, self.work)
         stats = np.zeros(4, dtype=np.int64)
         depths = range(self.depth // 2, self.depth // 2 + 1) if self.depth else range(1, bound + 1)
-        direction, reached = -1, 0
+        direction, reached, best = -1, 0, 0
         started = _now()
         for depth in depths:
             stats[ABORTED] = 0
@@ -326,10 +346,10 @@ class VoronoiBot:
                                  self.ints)
             if stats[ABORTED]:
                 break
-            direction, reached = int(stats[BEST]), depth
+            direction, reached, best = int(stats[BEST]), depth, int(value)
             if value >= bound or _now() - started > (deadline - started) // 2:
                 break
-        return direction, int(stats[NODES]), reached
+        return direction, int(stats[NODES]), reached, best
 
 
 def make_voronoi(spec: str) -> VoronoiBot:

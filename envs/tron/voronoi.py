@@ -41,7 +41,7 @@ CLOCK_MONOTONIC = 6 if sys.platform == "darwin" else 1  # clock_gettime's clock 
 NO_DEADLINE = 2**62
 CLOCK_EVERY = 255  # read the clock when the node count has these bits clear
 TABLE_BITS = 18  # best-move table entries: 2**18 (2.3 MB a bot)
-NODES, ABORTED, BEST, DEPTH = range(4)  # the stats array's fields
+NODES, ABORTED, BEST, LEAVES, ROOT_DONE, FIRST = range(6)  # the stats array's fields (root: ply 0)
 SPEC_HELP = "'voronoi' (100 ms a move), 'voronoi:MS' (1-60000 ms) or 'voronoi:dN' (a fixed even depth in plies)"
 
 
@@ -90,16 +90,23 @@ def _evaluate(free, own_row, own_col, other_row, other_col, weights, work, ints)
 
 
 @njit(cache=True)
-def _ordered(free, row, col, table_move) -> tuple[int, int, int, int, int]:
-    """(count, d0, d1, d2, d3): the free directions from (row, col), the table's best move first."""
+def _ordered(free, row, col, table_move, history) -> tuple[int, int, int, int, int]:
+    """(count, d0, d1, d2, d3): the free directions from (row, col), the table's best move first, then the
+    others by their history (how often the move was best from this cell, deeper searches counting more)."""
     moves = [0, 0, 0, 0]
     count = 0
     if table_move >= 0 and is_set(free, row + D_ROW[table_move], col + D_COL[table_move]):
         moves[0] = table_move
         count = 1
+    first = count
+    base = (row * free.shape[0] + col) * 4
     for direction in range(4):
         if direction != table_move and is_set(free, row + D_ROW[direction], col + D_COL[direction]):
-            moves[count] = direction
+            place = count
+            while place > first and history[base + moves[place - 1]] < history[base + direction]:
+                moves[place] = moves[place - 1]
+                place -= 1
+            moves[place] = direction
             count += 1
     return count, moves[0], moves[1], moves[2], moves[3]
 
@@ -119,7 +126,7 @@ def _store(keys, moves, key, move) -> None:
 
 @njit(cache=True)
 def _search(free, own_row, own_col, other_row, other_col, key, depth, alpha, beta, ply, zobrist, keys, moves,
-            stats, deadline, weights, work, ints) -> int:
+            history, stats, deadline, weights, work, ints) -> int:
     """Alpha-beta value for the own cycle of a tick boundary, ``depth`` ticks deep (the own move, then the reply)."""
     stats[NODES] += 1
     if stats[NODES] & CLOCK_EVERY == 0 and _now() > deadline:
@@ -127,14 +134,17 @@ def _search(free, own_row, own_col, other_row, other_col, key, depth, alpha, bet
     if stats[ABORTED]:
         return 0
     if depth == 0:
+        stats[LEAVES] += 1
         return _evaluate(free, own_row, own_col, other_row, other_col, weights, work, ints)
     size = free.shape[0]
-    count, m0, m1, m2, m3 = _ordered(free, own_row, own_col, _probe(keys, moves, key))
+    count, m0, m1, m2, m3 = _ordered(free, own_row, own_col, _probe(keys, moves, key), history[0])
     if count == 0:  # we crash; so does the other cycle if it has no move either (a draw)
-        other_count = _ordered(free, other_row, other_col, -1)[0]
+        other_count = _ordered(free, other_row, other_col, -1, history[1])[0]
         return 0 if other_count == 0 else -WIN + ply
     best, best_move = -WIN - 1, m0
     own_moves = (m0, m1, m2, m3)
+    if ply == 0:
+        stats[FIRST] = m0
     for index in range(count):
         direction = own_moves[index]
         row, col = own_row + D_ROW[direction], own_col + D_COL[direction]
@@ -142,39 +152,62 @@ def _search(free, own_row, own_col, other_row, other_col, key, depth, alpha, bet
         reply_key = key ^ zobrist[0, row * size + col] ^ zobrist[1, own_row * size + own_col] \
             ^ zobrist[1, row * size + col] ^ zobrist[3, 0]
         # The other cycle's reply: it may also enter our new cell (both crash: a draw).
-        reply_count, r0, r1, r2, r3 = _ordered(free, other_row, other_col, _probe(keys, moves, reply_key))
-        worst = WIN - ply - 1  # the other cycle has no move: it crashes, we win
-        worst_reply = r0
-        if abs(other_row - row) + abs(other_col - col) == 1:
-            worst = min(worst, 0)
-            worst_reply = -1
+        reply_count, r0, r1, r2, r3 = _ordered(free, other_row, other_col, _probe(keys, moves, reply_key),
+                                                history[1])
         replies = (r0, r1, r2, r3)
-        for reply_index in range(reply_count):
-            if worst <= max(alpha, best):
-                break  # this own move is already refuted
-            reply = replies[reply_index]
-            next_row, next_col = other_row + D_ROW[reply], other_col + D_COL[reply]
-            free[next_row] &= ~_bit(next_col)
-            child_key = reply_key ^ zobrist[3, 0] ^ zobrist[0, next_row * size + next_col] \
-                ^ zobrist[2, other_row * size + other_col] ^ zobrist[2, next_row * size + next_col]
-            value = _search(free, row, col, next_row, next_col, child_key, depth - 1, max(alpha, best),
-                            min(beta, worst), ply + 2, zobrist, keys, moves, stats, deadline, weights, work,
-                            ints)
-            free[next_row] |= _bit(next_col)
-            if value < worst:
-                worst, worst_reply = value, reply
+        floor = max(alpha, best)
+        # Principal variation search: after the first move, a null window only asks whether this move beats the
+        # best so far; the full window is searched again only when it does.
+        ceiling = beta if index == 0 else floor + 1
+        while True:
+            worst = WIN - ply - 1  # the other cycle has no move: it crashes, we win
+            worst_reply = r0
+            if abs(other_row - row) + abs(other_col - col) == 1:
+                worst, worst_reply = 0, -1
+            for reply_index in range(reply_count):
+                if worst <= floor:
+                    break  # this own move is already refuted
+                reply = replies[reply_index]
+                next_row, next_col = other_row + D_ROW[reply], other_col + D_COL[reply]
+                free[next_row] &= ~_bit(next_col)
+                child_key = reply_key ^ zobrist[3, 0] ^ zobrist[0, next_row * size + next_col] \
+                    ^ zobrist[2, other_row * size + other_col] ^ zobrist[2, next_row * size + next_col]
+                top = min(ceiling, worst)
+                if reply_index == 0:
+                    value = _search(free, row, col, next_row, next_col, child_key, depth - 1, floor, top, ply + 2,
+                                    zobrist, keys, moves, history, stats, deadline, weights, work,
+                                    ints)
+                else:  # does this reply refute better than the worst so far? Only then its exact value.
+                    value = _search(free, row, col, next_row, next_col, child_key, depth - 1, top - 1, top,
+                                    ply + 2, zobrist, keys, moves, history, stats, deadline, weights, work,
+                                    ints)
+                    if floor < value < top:
+                        value = _search(free, row, col, next_row, next_col, child_key, depth - 1, floor, value + 1,
+                                        ply + 2, zobrist, keys, moves, history, stats, deadline, weights, work,
+                                    ints)
+                free[next_row] |= _bit(next_col)
+                if value < worst:
+                    worst, worst_reply = value, reply
+            if ceiling < beta and worst >= ceiling and not stats[ABORTED]:
+                ceiling = beta  # the null window failed high: this move is better, find by how much
+                continue
+            break
         free[row] |= _bit(col)
         if stats[ABORTED]:
             return 0
         if worst_reply >= 0:
             _store(keys, moves, reply_key, worst_reply)
+            history[1, (other_row * size + other_col) * 4 + worst_reply] += depth * depth
         if worst > best:
             best, best_move = worst, direction
+            if ply == 0:
+                stats[BEST] = direction  # the best among the root moves searched to the end so far
             if best >= beta:
                 break
+        if ply == 0:
+            stats[ROOT_DONE] += 1
     _store(keys, moves, key, best_move)
-    if ply == 0:
-        stats[BEST] = best_move
+    history[0, (own_row * size + own_col) * 4 + best_move] += depth * depth
     return best
 
 
@@ -302,29 +335,35 @@ class VoronoiBot:
         if size == self._size:
             if self.depth is not None:  # a fixed depth plays every position the same, whatever came before
                 self.keys[:] = 0
+                self.history[:] = 0
             return
         self._size = size
         cells = size * size
         self.zobrist = np.random.default_rng(20100227).integers(1, 2**63, size=(4, cells), dtype=np.uint64)
         self.work = np.zeros((8, size), dtype=np.uint64)
         self.ints = int_scratch(size)
+        self.history = np.zeros((2, 4 * cells), dtype=np.int64)
         self.keys[:] = 0
 
     def _search(self, free: np.ndarray, heads: list[tuple[int, int]], deadline: int) -> tuple[int, int, int, int]:
         """(direction, nodes, ticks reached, value) of the iterative-deepening alpha-beta search."""
         (own_row, own_col), (other_row, other_col) = heads
         key = _root_key(free, own_row, own_col, other_row, other_col, self.zobrist)
-        stats = np.zeros(4, dtype=np.int64)
+        stats = np.zeros(6, dtype=np.int64)
         ticks = range(self.depth // 2, self.depth // 2 + 1) if self.depth else range(1, MAX_PLIES // 2 + 1)
         direction, reached, best = -1, 0, 0
         started = _now()
         for depth in ticks:
-            stats[ABORTED] = 0
+            stats[ABORTED] = stats[ROOT_DONE] = 0
             # The first iteration always finishes, so there is always a searched move.
             value = _search(free, own_row, own_col, other_row, other_col, key, depth, -WIN - 1, WIN + 1, 0,
-                            self.zobrist, self.keys, self.best_moves, stats, NO_DEADLINE if reached == 0 else deadline,
-                            self.weights, self.work, self.ints)
+                            self.zobrist, self.keys, self.best_moves, self.history, stats,
+                            NO_DEADLINE if reached == 0 else deadline, self.weights, self.work, self.ints)
             if stats[ABORTED]:
+                # An unfinished iteration still knows better when it searched the last best move (it goes first)
+                # to the end and then found another one better.
+                if stats[ROOT_DONE] and stats[FIRST] == direction:
+                    direction = int(stats[BEST])
                 break
             direction, reached, best = int(stats[BEST]), depth, int(value)
             # A decided line stays decided deeper; an iteration that took half the budget leaves no time for the
@@ -336,7 +375,7 @@ class VoronoiBot:
     def _endgame(self, free: np.ndarray, row: int, col: int, deadline: int) -> tuple[int, int, int, int]:
         """(direction, nodes, own moves reached, cells filled) of the fill search once the cycles are separated."""
         bound = fill_bound(free, row, col, self.work)
-        stats = np.zeros(4, dtype=np.int64)
+        stats = np.zeros(6, dtype=np.int64)
         depths = range(self.depth // 2, self.depth // 2 + 1) if self.depth else range(1, bound + 1)
         direction, reached, best = -1, 0, 0
         started = _now()

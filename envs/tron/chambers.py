@@ -204,6 +204,7 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
     node_of[root] = reached  # no chamber floods into the head
     # Label the nodes: each door alone, each chamber by a flood over its non-door cells. The head is the last.
     nodes = 0
+    totals = [0, 0]  # the region's cells per colour
     for index in range(1, reached):
         cell = order[index]
         if node_of[cell] >= 0:
@@ -224,6 +225,8 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
                     queue[tail] = neighbour
                     tail += 1
         weight[nodes] = 2 * min(colours[0], colours[1]) + (1 if colours[0] != colours[1] else 0)
+        totals[0] += colours[0]
+        totals[1] += colours[1]
         nodes += 1
     node_of[root] = nodes
     weight[nodes] = 0
@@ -275,7 +278,10 @@ def fill_estimate(free: np.ndarray, head_row: int, head_col: int, ints: np.ndarr
             if top and value[node] > value[stack[top - 1]]:
                 value[stack[top - 1]] = value[node]
         best = max(best, value[start])
-    return best
+    # Chambers' bounds add up to more than the region's own checkerboard bound when their odd cells disagree.
+    head_colour = (head_row + head_col) % 2
+    first, second = totals[1 - head_colour], totals[head_colour]
+    return min(best, 2 * second + 1 if first > second else 2 * first)
 
 
 @njit(cache=True)

@@ -6,8 +6,11 @@
 * **Search**: alpha-beta over the joint moves. The simultaneous tick is our move, then the other cycle's reply
   knowing it (paranoid: the worst case for us); both heads entering one cell is a draw (0), a crash a loss,
   sooner wins and later losses preferred. Iterative deepening, one tick (two plies) at a time, under a time
-  budget per move; the clock is read inside the search every 256 nodes, and an unfinished iteration is thrown
-  away. A table of best moves (Zobrist-hashed positions) orders each iteration by the previous one's results.
+  budget per move; the clock is read inside the search every 256 nodes, and an unfinished iteration counts only
+  where it searched the last best move to the end and found a better one. Moves are ordered by a table of
+  best moves (Zobrist-hashed positions: the previous iteration's, and the previous move's) and a history of
+  the moves that were best from each cell; after the first move of a node, a null window tests the others
+  (principal variation search).
 * **Endgame**: once no cell is reachable by both, the other cycle no longer matters: the bot searches its own
   moves only, maximising the cells filled (moves made plus the fill estimate at the leaves), and stops as soon
   as a line fills the checkerboard bound of its region.
@@ -239,8 +242,6 @@ def _fill_search(free, row, col, depth, ply, bound, stats, deadline, ints) -> in
         if ply == 0 and best >= bound:
             break
     return best
-
-
 
 
 @njit(cache=True)

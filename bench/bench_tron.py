@@ -107,6 +107,8 @@ def search_stats(log: list) -> dict:
             "nodes_per_move": float(np.mean([record.nodes for record in searched])) if searched else 0.0,
             "mean_depth_ticks": float(np.mean([record.depth for record in searched])) if searched else 0.0,
             "max_move_ms": 1000 * max((record.seconds for record in log), default=0.0),
+            "p99_move_ms": 1000 * float(np.percentile([record.seconds for record in log], 99)) if log else 0.0,
+            "max_move_cpu_ms": 1000 * max((record.cpu_seconds for record in log), default=0.0),
             "endgame_moves": len(endgame),
             "endgame_mean_depth": float(np.mean([record.depth for record in endgame])) if endgame else 0.0}
 
@@ -158,15 +160,16 @@ def main() -> int:
     warm_up()  # the compiled search loads before any timed move
     lines = []
     print(f"{'first':<14}{'second':<14}{'W':>5}{'D':>5}{'L':>5}{'win rate':>16}{'score':>7}{'ms/move':>16}"
-          f"{'nodes/s':>10}{'depth':>7}")
+          f"   voronoi search: nodes/s, mean depth (ticks)")
     for spec_a, spec_b in pairs:
         line = match(players[spec_a], players[spec_b], args.games, args.seed, args.size)
         lines.append(line)
-        searches = [line[key] for key in ("first_search", "second_search") if key in line]
-        speed = f"{searches[0]['nodes_per_s']:>10.0f}{searches[0]['mean_depth_ticks']:>7.2f}" if searches else ""
+        speeds = [f"{line[key]['nodes_per_s']:.0f}, {line[key]['mean_depth_ticks']:.2f}" if key in line else "-"
+                  for key in ("first_search", "second_search")]
         print(f"{line['first']:<14}{line['second']:<14}{line['wins']:>5}{line['draws']:>5}{line['losses']:>5}"
               f"{line['win_rate']:>10.1%} ±{line['se']:>4.1%}{line['score']:>7.3f}"
-              f"{line['ms_per_move'][0]:>8.2f}/{line['ms_per_move'][1]:<7.2f}{speed}", flush=True)
+              f"{line['ms_per_move'][0]:>8.2f}/{line['ms_per_move'][1]:<7.2f}"
+              f"   {' / '.join(speeds) if line.keys() & {'first_search', 'second_search'} else ''}", flush=True)
     print(json.dumps({"bench": "tron", "opening_moves": OPENING_MOVES, "size": args.size, "results": lines}))
     return 0
 

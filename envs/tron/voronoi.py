@@ -23,6 +23,7 @@ own moves in the endgame; deterministic and independent of the CPU; ``voronoi:d2
 from __future__ import annotations
 
 import sys
+import time
 from typing import NamedTuple
 
 import numpy as np
@@ -259,13 +260,15 @@ def _root_key(free, own_row, own_col, other_row, other_col, zobrist) -> np.uint6
 # ----- the bot ------------------------------------------------------------------------------------------------
 class SearchRecord(NamedTuple):
     """One searched move: "search" (alpha-beta) or "endgame" (own fill), the tick boundaries (endgame: own
-    moves) visited, the depth of the last finished iteration (ticks; endgame: own moves), the time taken and
-    the value found (the endgame's: cells it expects to fill)."""
+    moves) visited, the depth of the last finished iteration (ticks; endgame: own moves), the time taken (wall
+    clock, and CPU time of this thread: on a crowded machine the first can exceed the budget while the process
+    waits for a core) and the value found (the endgame's: cells it expects to fill)."""
 
     mode: str
     nodes: int
     depth: int
     seconds: float
+    cpu_seconds: float
     value: int
 
 
@@ -311,7 +314,7 @@ class VoronoiBot:
         self._size = -1
 
     def __call__(self, obs: np.ndarray, action_mask: np.ndarray) -> int:
-        start = _now()
+        start, cpu_start = _now(), time.thread_time_ns()
         game = TronGame.from_planes(obs)
         heading = game.headings[0]
         allowed = [bool(ok) for ok in np.asarray(action_mask, dtype=bool).tolist()]
@@ -328,7 +331,8 @@ class VoronoiBot:
             mode, (direction, nodes, reached, value) = "search", self._search(free, game.heads, deadline)
         else:
             mode, (direction, nodes, reached, value) = "endgame", self._endgame(free, own_row, own_col, deadline)
-        self.moves.append(SearchRecord(mode, nodes, reached, (_now() - start) / 1e9, value))
+        self.moves.append(SearchRecord(mode, nodes, reached, (_now() - start) / 1e9,
+                                       (time.thread_time_ns() - cpu_start) / 1e9, value))
         action = next((action for action in ACTIONS if turned(heading, action) == direction), choices[0])
         return action if action in choices else choices[0]
 

@@ -35,7 +35,7 @@ Opponent = Callable[[np.ndarray, np.ndarray], int]
 
 GAMES = ("connect_four", "tron")
 CONNECT_FOUR_OPPONENTS = ("random", "greedy", "minimax:K", "pattern", "perfect")
-TRON_OPPONENTS = ("random", "wall-follower", "space", "pattern")
+TRON_OPPONENTS = ("random", "wall-follower", "space", "pattern", "voronoi[:MS|:dN]")
 PATTERN_NOISE = 0.05  # share of moves a pattern opponent plays at random: a habit, not a script (at 0.1 no
 # predictor can reach 90% top-1 over 10 games on some seeds; the opponent-model bench prints that ceiling)
 
@@ -71,6 +71,10 @@ def make_opponent(game: str, spec: str | Opponent, rng: np.random.Generator) -> 
         return TronSpace()
     if spec == "pattern":
         return TronPattern(rng)
+    if isinstance(spec, str) and spec.partition(":")[0] == "voronoi":
+        from envs.tron.voronoi import make_voronoi  # numba loads for this bot only
+
+        return make_voronoi(spec)
     raise ValueError(f"unknown tron opponent {spec!r}; choose one of {TRON_OPPONENTS}")
 
 

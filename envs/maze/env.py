@@ -37,7 +37,7 @@ from gymnasium import spaces
 
 from envs.common import HumanWindow, downscale
 from envs.maze.render import MazeRenderer
-from envs.maze.rules import DOWN, LEFT, MIN_SIZE, RIGHT, UP, MazeRules
+from envs.maze.rules import DOWN, LEFT, MAX_SIZE, MIN_SIZE, RIGHT, UP, MazeRules
 
 OBS_MODES: tuple[str, ...] = ("planes", "pixels", "index")
 WALLS, AGENT, GOAL = 0, 1, 2
@@ -67,8 +67,8 @@ class MazeEnv(gym.Env):
         max_steps: int | None = None,
         pixel_size: int = 64,
     ) -> None:
-        if not _is_int(size) or size < MIN_SIZE:
-            raise ValueError(f"maze size must be an int >= {MIN_SIZE} cells, got {size!r}")
+        if not _is_int(size) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"maze size must be an int from {MIN_SIZE} to {MAX_SIZE} cells, got {size!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"unknown obs_mode {obs_mode!r}; allowed: {', '.join(OBS_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -88,8 +88,8 @@ class MazeEnv(gym.Env):
             max_steps = 4 * num_cells
         if not _is_int(max_steps) or max_steps < 1:
             raise ValueError(f"max_steps must be an int >= 1, got {max_steps!r}")
-        if not _is_int(pixel_size) or pixel_size < 8:
-            raise ValueError(f"pixel_size must be an int >= 8, got {pixel_size!r}")
+        if not _is_int(pixel_size) or not 8 <= pixel_size <= 512:
+            raise ValueError(f"pixel_size must be an int from 8 to 512, got {pixel_size!r}")
 
         self.size = int(size)
         self.num_cells = num_cells

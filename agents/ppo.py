@@ -118,7 +118,7 @@ class PPOLearner:
         if self._obs is None:
             self._reset()
         n, envs_count = config.n_steps, config.n_envs
-        if self.step_budget is not None:  # no more env steps than the budget has left (at least one per env)
+        if self.step_budget is not None and self.step_budget > self.steps:  # no more steps than the budget has left
             n = max(1, min(n, -(-(self.step_budget - self.steps) // envs_count)))
         obs_buf = torch.zeros((n + 1, envs_count, *self._obs.shape[1:]), dtype=torch.float32, device=device)
         act_shape = tuple(self.spaces["action"].get("shape", ()))

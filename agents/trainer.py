@@ -98,7 +98,6 @@ class Trainer:
         self.device = pick_device(device)
         set_torch_threads(self.device, getattr(config, "torch_threads", 1))
         self.learner = module.LEARNER(env_id, self.env_kwargs, config, self.device, self.seed, render_mode)
-        self.learner.step_budget = self.total_steps  # PPO shortens its last rollout to the budget
 
         self.history = History()
         self.best_eval = -math.inf
@@ -143,6 +142,7 @@ class Trainer:
 
     def step(self) -> list[dict[str, float]]:
         """Advance the learner one slice; log finished episodes; evaluate and checkpoint when due."""
+        self.learner.step_budget = self.total_steps  # PPO shortens its last rollout to the budget
         episodes = self.learner.advance()
         stats = self.learner.stats()
         for episode in episodes:

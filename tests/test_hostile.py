@@ -190,7 +190,6 @@ def run_dir_cases(tmp_path):
         (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", str(a_file / "run")], "which is a file"),
         (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", str(tmp_path / ("x" * 300))],
          "cannot create run dir"),
-        (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", ""], "--run-dir is empty"),
         (["train-opponent-model", "--env", C4, "--games", "1", "--run-dir", str(a_file)], "is a file"),
         (["train-ae", "--env", "CartPole-v1", "--frames", "4", "--steps", "1", "--run-dir", str(a_file / "x")],
          "which is a file"),
@@ -210,7 +209,8 @@ BAD_COMMAND_LINES = [
     (["train", "--env", "CartPole-v1", "--agent", "ppo", "--set", "n_envs=100000"], "n_envs must be at most"),
     (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "hidden=20000,20000"], "hidden must be at most"),
     (["train", "--env", "dojo/ConnectFour-v0", "--agent", "dqn", "--set", "search_depth=99"], "search_depth must"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "checkpoint_every=1e400"], "checkpoint_every"),
+    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "checkpoint_every=1e400"],
+     "checkpoint_every expects a whole number"),
     (["train", "--env", "CartPole-v1", "--agent", "dqn", "--seed", "-1"], "--seed must be at least 0"),
     (["train", "--env", "CartPole-v1", "--agent", "dqn", "--seed", str(10**20)], "--seed must be at most"),
     (["train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", str(10**11)], "--steps must be at most"),
@@ -239,6 +239,9 @@ BAD_COMMAND_LINES = [
     (["export", "assets/agents/maze.pt", "--out", "assets"], "is a folder"),
     (["export", "assets/agents/maze.pt", "--out", "assets/"], "names a folder"),
     (["export", "assets/agents/maze.pt", "--out", "README.md/agent.pt"], "which is a file"),
+    (["screenshot", "--size", "100000x100000"], "--size expects WIDTHxHEIGHT from 640x400 to 7680x4320"),
+    (["screenshot", "--steps", str(10**9)], "--steps must be at most"),
+    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", ""], "--run-dir is empty"),
     (["eval", "runs-nowhere/latest/checkpoints/best.pt"], "no file matches"),
     (["eval", "runs-nowhere/*/checkpoints/best.pt"], "no file matches"),
 ]
@@ -250,7 +253,7 @@ def test_bad_command_lines_are_one_line_errors(argv, message, capsys, tmp_path, 
     repo = Path(__file__).resolve().parent.parent
     monkeypatch.chdir(repo)  # the shipped agents are the good inputs these lines start from
     if argv[0] in ("train", "train-ae", "train-opponent-model"):
-        argv = [*argv, "--run-dir", str(tmp_path / "run"), "--quiet"]
+        argv = [*argv, *([] if "--run-dir" in argv else ["--run-dir", str(tmp_path / "run")]), "--quiet"]
     assert main.main(argv) == 2
     assert re.search(message, one_line_error(capsys))
 
@@ -347,6 +350,28 @@ def test_save_checkpoint_never_replaces_a_device_or_a_folder(tmp_path):
     assert Path("/dev/null").is_char_device()
 
 
+def test_a_read_only_target_is_a_one_line_error(good, tmp_path, capsys, monkeypatch):
+    import agents.checkpoint
+
+    def read_only(*args, **kwargs):  # as root every folder is writable, so the refusal is simulated
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(agents.checkpoint.tempfile, "mkstemp", read_only)
+    assert main.main(["export", str(good), "--out", str(tmp_path / "copy.pt")]) == 2
+    assert "cannot write" in one_line_error(capsys) and not (tmp_path / "copy.pt").exists()
+
+
+def test_an_illegal_move_in_the_episode_in_flight_is_refused_on_resume(tmp_path, capsys):
+    Trainer("dqn", C4, steps=60, run_dir=tmp_path / "run", device="cpu", overrides=[*SMALL, "opponent_mix=[]"],
+            eval_episodes=1).run(progress=False)
+    data = torch.load(tmp_path / "run" / "checkpoints" / "last.pt", weights_only=True)
+    data["learner"]["episode"].update(actions=[0] * 7, length=7)  # a seventh disc in one column
+    torch.save(data, tmp_path / "illegal.pt")
+    assert main.main(["train", "--resume", str(tmp_path / "illegal.pt"), "--run-dir", str(tmp_path / "again"),
+                      "--quiet"]) == 2
+    assert re.search("cannot resume|does not replay", one_line_error(capsys))
+
+
 # ---- what training and export do with what they are given -----------------------------------------------------
 def test_ppo_honours_a_small_step_budget(tmp_path):
     trainer = Trainer("ppo", "CartPole-v1", steps=10, run_dir=tmp_path, device="cpu", write_logs=False,
@@ -385,7 +410,7 @@ BROKEN_LOGS = [
     (game(env=5), "env must be one of"),
     (game(opponent=["x"]), "opponent must be a name"),
     (game(env_kwargs="big"), "env_kwargs must be a mapping"),
-    (game(env_kwargs={"size": 100000}), "cannot make"),
+    (game(env="dojo/Tron-v0", moves=[[0, 1], [1, 1]], env_kwargs={"size": 100000}), "from 4 to 64"),
     (b'{"env": "dojo/ConnectFour-v0", "opponent": "p", "opponent_seat": 1, "moves": [[0, 1e400]]}', "each move"),
     (b'{"env": "dojo/ConnectFour-v0", "opponent": "p", "opponent_seat": NaN, "moves": []}', "holds NaN"),
     (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),

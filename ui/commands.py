@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 import ui
@@ -78,6 +79,7 @@ def play(args: argparse.Namespace) -> int:
 
     if getattr(args, "dry_run", False):
         return dry_run(args)
+    check_play_files(args)  # a bad file is named as such, with or without a display
     _need_display("play", f"see which agent it would pick with python main.py play --env {args.env} --dry-run, "
                           "or measure one with python main.py eval CHECKPOINT")
     if not args.checkpoint and not args.opponent:
@@ -89,6 +91,19 @@ def play(args: argparse.Namespace) -> int:
         return app.run()
     finally:
         app.close()
+
+
+def check_play_files(args: argparse.Namespace) -> None:
+    """Read (and so validate) the files play was given before asking for a window."""
+    from agents.checkpoint import load_checkpoint
+    from ui.prediction import load_predictor
+
+    if args.checkpoint is not None:
+        load_checkpoint(args.checkpoint)
+    if args.vs is not None and Path(args.vs).is_file():  # --vs may also name a built-in opponent
+        load_checkpoint(args.vs)
+    if args.opponent_model:
+        load_predictor(args.opponent_model, args.env)
 
 
 def announce_pick(env_id: str) -> Any:

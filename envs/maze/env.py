@@ -37,7 +37,7 @@ from gymnasium import spaces
 
 from envs.common import HumanWindow, downscale
 from envs.maze.render import MazeRenderer
-from envs.maze.rules import DOWN, LEFT, MAX_SIZE, MIN_SIZE, RIGHT, UP, MazeRules
+from envs.maze.rules import DOWN, LEFT, MIN_SIZE, RIGHT, UP, MazeRules
 
 OBS_MODES: tuple[str, ...] = ("planes", "pixels", "index")
 WALLS, AGENT, GOAL = 0, 1, 2
@@ -48,6 +48,9 @@ DISPLAY_BOARD_PX = 640  # big mazes get smaller cells so the display frame stays
 
 def _is_int(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | np.integer)
+
+
+MAX_SIZE = 64  # cells per side an env takes: bigger is a typo, and its planes and searches get needlessly big
 
 
 class MazeEnv(gym.Env):
@@ -68,7 +71,7 @@ class MazeEnv(gym.Env):
         pixel_size: int = 64,
     ) -> None:
         if not _is_int(size) or not MIN_SIZE <= size <= MAX_SIZE:
-            raise ValueError(f"maze size must be an int from {MIN_SIZE} to {MAX_SIZE} cells, got {size!r}")
+            raise ValueError(f"maze size must be an int >= {MIN_SIZE} and <= {MAX_SIZE} cells, got {size!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"unknown obs_mode {obs_mode!r}; allowed: {', '.join(OBS_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:

@@ -66,7 +66,7 @@ class SnakeEnv(gym.Env):
         pixel_size: int = 64,
     ) -> None:
         if not _is_int(size) or not MIN_SIZE <= size <= MAX_SIZE:
-            raise ValueError(f"snake size must be an int from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+            raise ValueError(f"snake size must be an int >= {MIN_SIZE} and <= {MAX_SIZE}, got {size!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"unknown obs_mode {obs_mode!r}; allowed: {', '.join(OBS_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:

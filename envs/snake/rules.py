@@ -36,7 +36,7 @@ class SnakeRules:
 
     def __init__(self, size: int) -> None:
         if isinstance(size, bool) or not isinstance(size, int | np.integer) or not MIN_SIZE <= size <= MAX_SIZE:
-            raise ValueError(f"snake board size must be an int from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+            raise ValueError(f"snake board size must be an int >= {MIN_SIZE} and <= {MAX_SIZE}, got {size!r}")
         self.size = int(size)
         self.area = self.size * self.size
         # free_cells[:free_count] are the cells without snake; free_slot[cell] is where a cell sits in it.

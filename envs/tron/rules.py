@@ -69,7 +69,7 @@ class TronGame:
 
     def __init__(self, size: int = 16) -> None:
         if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not MIN_SIZE <= size <= MAX_SIZE:
-            raise ValueError(f"size must be an int from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+            raise ValueError(f"size must be an int >= {MIN_SIZE} and <= {MAX_SIZE}, got {size!r}")
         self.size = int(size)
         # The owner of every cell, row-major. Per-tick checks read this bytearray (plain python indexing is
         # several times faster than numpy scalar access); ``grid`` is a numpy view of the same memory.

@@ -22,13 +22,18 @@ def good(tmp_path_factory):
     return train_good_checkpoint(tmp_path_factory.mktemp("good-run"))
 
 
+DQN = ["train", "--env", "CartPole-v1", "--agent", "dqn"]
+PPO = ["train", "--env", "CartPole-v1", "--agent", "ppo"]
+SNAKE = ["train", "--env", "dojo/Snake-v0", "--agent", "dqn"]
+
+
 def run_dir_cases(tmp_path):
     a_file = tmp_path / "a-file"
     a_file.write_text("x")
     return [
-        (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", str(a_file)], "is a file"),
-        (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", str(a_file / "run")], "which is a file"),
-        (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", str(tmp_path / ("x" * 300))],
+        ([*DQN, "--run-dir", str(a_file)], "is a file"),
+        ([*DQN, "--run-dir", str(a_file / "run")], "which is a file"),
+        ([*DQN, "--run-dir", str(tmp_path / ("x" * 300))],
          "cannot create run dir"),
         (["train-opponent-model", "--env", C4, "--games", "1", "--run-dir", str(a_file)], "is a file"),
         (["train-ae", "--env", "CartPole-v1", "--frames", "4", "--steps", "1", "--run-dir", str(a_file / "x")],
@@ -37,29 +42,29 @@ def run_dir_cases(tmp_path):
 
 
 BAD_COMMAND_LINES = [
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "batch_size=1e400"], "batch_size expects a whole"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "batch_size=NaN"], "batch_size expects a whole"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "learning_rate=NaN"], "finite number"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "learning_rate=1e400"], "finite number"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "cnn_features=9223372036854775808"],
+    ([*DQN, "--set", "batch_size=1e400"], "batch_size expects a whole"),
+    ([*DQN, "--set", "batch_size=NaN"], "batch_size expects a whole"),
+    ([*DQN, "--set", "learning_rate=NaN"], "finite number"),
+    ([*DQN, "--set", "learning_rate=1e400"], "finite number"),
+    ([*DQN, "--set", "cnn_features=9223372036854775808"],
      "cnn_features must be at most"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "batch_size=" + "9" * 4000], "4000-digit"),
-    (["train", "--env", "CartPole-v1", "--agent", "ppo", "--set", "gae_lambda=-1e300"], "gae_lambda must be between"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "torch_threads=65536"], "at most 256"),
-    (["train", "--env", "CartPole-v1", "--agent", "ppo", "--set", "n_envs=100000"], "n_envs must be at most"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "hidden=20000,20000"], "hidden must be at most"),
+    ([*DQN, "--set", "batch_size=" + "9" * 4000], "4000-digit"),
+    ([*PPO, "--set", "gae_lambda=-1e300"], "gae_lambda must be between"),
+    ([*DQN, "--set", "torch_threads=65536"], "at most 256"),
+    ([*PPO, "--set", "n_envs=100000"], "n_envs must be at most"),
+    ([*DQN, "--set", "hidden=20000,20000"], "hidden must be at most"),
     (["train", "--env", "dojo/ConnectFour-v0", "--agent", "dqn", "--set", "search_depth=99"], "search_depth must"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "checkpoint_every=1e400"],
+    ([*DQN, "--set", "checkpoint_every=1e400"],
      "checkpoint_every expects a whole number"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--seed", "-1"], "--seed must be at least 0"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--seed", str(10**20)], "--seed must be at most"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", str(10**11)], "--steps must be at most"),
-    (["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", '{"size": 100000}'], "<= 64"),
-    (["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", '{"size": 1e400}'], "snake size"),
-    (["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", '{"size": NaN}'], "holds NaN"),
-    (["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", "[" * 200_000], "characters long"),
-    (["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", "[" * 5000], "nests too deeply"),
-    (["train", "--env", "dojo/Snake-v0", "--agent", "dqn", "--env-kwargs", '{"size": ' + "9" * 5000 + "}"],
+    ([*DQN, "--seed", "-1"], "--seed must be at least 0"),
+    ([*DQN, "--seed", str(10**20)], "--seed must be at most"),
+    ([*DQN, "--steps", str(10**11)], "--steps must be at most"),
+    ([*SNAKE, "--env-kwargs", '{"size": 100000}'], "<= 64"),
+    ([*SNAKE, "--env-kwargs", '{"size": 1e400}'], "snake size"),
+    ([*SNAKE, "--env-kwargs", '{"size": NaN}'], "holds NaN"),
+    ([*SNAKE, "--env-kwargs", "[" * 200_000], "characters long"),
+    ([*SNAKE, "--env-kwargs", "[" * 5000], "nests too deeply"),
+    ([*SNAKE, "--env-kwargs", '{"size": ' + "9" * 5000 + "}"],
      "5000-digit"),
     (["train", "--env", "dojo/Tron-v0", "--agent", "dqn", "--env-kwargs", '{"pixel_size": 100000}'], "1 to 512"),
     (["train", "--env", C4, "--agent", "dqn", "--env-kwargs", '{"opponent": "minimax:99"}'], "minimax depth"),
@@ -82,7 +87,7 @@ BAD_COMMAND_LINES = [
     (["export", "assets/agents/maze.pt", "--out", "README.md/agent.pt"], "which is a file"),
     (["screenshot", "--size", "100000x100000"], "--size expects WIDTHxHEIGHT from 640x400 to 7680x4320"),
     (["screenshot", "--steps", str(10**9)], "--steps must be at most"),
-    (["train", "--env", "CartPole-v1", "--agent", "dqn", "--run-dir", ""], "--run-dir is empty"),
+    ([*DQN, "--run-dir", ""], "--run-dir is empty"),
     (["eval", "runs-nowhere/latest/checkpoints/best.pt"], "no file matches"),
     (["eval", "runs-nowhere/*/checkpoints/best.pt"], "no file matches"),
 ]
@@ -167,7 +172,7 @@ def test_a_signal_inside_a_save_is_held_until_the_file_is_complete(tmp_path, mon
     monkeypatch.setattr(torch, "save", save)
     previous = signal.getsignal(signal.SIGTERM)
     try:
-        code = main.main(["train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", "400", "--quiet",
+        code = main.main([*DQN, "--steps", "400", "--quiet",
                           "--run-dir", str(tmp_path), "--no-early-stop", "--set", *SMALL, "checkpoint_every=100"])
     finally:
         signal.signal(signal.SIGTERM, previous)

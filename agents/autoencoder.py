@@ -23,6 +23,7 @@ from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.common import action_mask_of, make_env, new_run_dir, obs_shape, pick_device, set_torch_threads
 from agents.config import apply_overrides, build_config, config_to_dict
 from agents.errors import DojoError
+from agents.safe_files import prepare_run_dir
 from envs.common import downscale
 from nets.autoencoder import BOTTLENECKS, AutoencoderConfig, ConvAutoencoder, ConvEncoder, FrozenLatentFeatures
 
@@ -219,7 +220,7 @@ def autoencoder_payload(model: ConvAutoencoder, config: AutoencoderConfig, env_i
 
 def load_autoencoder(path: str | os.PathLike) -> tuple[ConvAutoencoder, dict[str, Any]]:
     """The trained autoencoder (eval mode, on the CPU) and its checkpoint data; DojoError for anything else."""
-    data = load_checkpoint(path)
+    data = load_checkpoint(path, kind=AGENT_NAME)
     if data["agent"] != AGENT_NAME:
         raise DojoError(f"{path} is a {data['agent']} checkpoint, not an autoencoder one (make one with train-ae)")
     config = build_config(AutoencoderConfig, data["config"])
@@ -305,7 +306,7 @@ def train_ae(args: argparse.Namespace) -> int:
     env_kwargs = dict(agent.env_kwargs) if agent is not None else {}
     if agent is not None and args.env in envs.GRID_GAMES:
         env_kwargs.pop("obs_mode", None)  # the frames are always pixels; the agent keeps its own observation
-    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"{args.env}-ae")
+    run_dir = prepare_run_dir(args.run_dir if args.run_dir else new_run_dir(f"{args.env}-ae"), ())  # before work
     progress = not args.quiet
     started = time.perf_counter()
     frames = collect_frames(args.env, env_kwargs, config.frames, args.seed, agent, config.agent_fraction, progress)

@@ -21,6 +21,7 @@ from torch import nn
 from agents.common import (
     action_mask_of,
     build_encoder,
+    check_buffer_size,
     describe_spaces,
     episode_seed,
     generator_state,
@@ -254,6 +255,7 @@ class DQNLearner:
         sample = self._stored(net_space.sample())
         obs_dtype = torch.uint8 if sample.dtype == np.uint8 else torch.float32
         _, probe_info = self.env.reset(seed=seed)
+        check_buffer_size("the replay buffer", 2 * config.buffer_size * sample.nbytes, "buffer_size")
         self.buffer = ReplayBuffer(config.buffer_size, sample.shape, obs_dtype, self.n_actions, device,
                                    store_masks="action_mask" in probe_info)
         self.rng = np.random.default_rng(seed)

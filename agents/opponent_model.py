@@ -393,15 +393,13 @@ class LoadedOpponentModel:
 
 def load_opponent_model(path: str | os.PathLike) -> LoadedOpponentModel:
     """An OpponentPredictor from an ``opponent_model.pt`` (weights-only load; one-line errors)."""
-    data = load_checkpoint(path)
-    if data["agent"] != AGENT_NAME:
-        raise DojoError(f"{path} holds a {data['agent']!r} agent, not an opponent model")
+    data = load_checkpoint(path, kind=AGENT_NAME)  # checked whole: shapes, counts, the model's fit
     config = build_config(OpponentModelConfig, data["config"])
     spaces = data["spaces"]
     predictor = OpponentPredictor(tuple(spaces["board_shape"]), int(spaces["n_actions"]), config)
     try:
         predictor.load_state_dict(data)
-    except (RuntimeError, KeyError) as error:
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as error:
         first = str(error).strip().splitlines()[0][:160]
         raise DojoError(f"{path}: the weights do not fit an opponent model ({first})") from None
     return LoadedOpponentModel(predictor, data["env_id"], dict(data["env_kwargs"]), str(data.get("opponent", "")))

@@ -22,8 +22,9 @@ import envs
 from agents import agent_module
 from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.common import check_env_id, env_wrapper_of, evaluate, new_run_dir, pick_device, set_torch_threads
-from agents.config import apply_overrides, build_config, config_to_dict, preset_for
+from agents.config import apply_overrides, build_config, config_to_dict, preset_for, split_trainer_overrides
 from agents.errors import DojoError
+from agents.safe_files import prepare_run_dir
 
 METRIC_COLUMNS = ("kind", "step", "episode", "return", "length", "eval_mean", "eval_std", "epsilon", "entropy",
                   "loss", "elapsed_s")
@@ -53,7 +54,7 @@ class Trainer:
                  eval_every: int | None = None, eval_episodes: int | None = None, early_stop: bool = True,
                  preset: str | None = None,
                  render_mode: str | None = None, write_logs: bool = True) -> None:
-        resumed = load_checkpoint(resume) if resume is not None else None
+        resumed = load_checkpoint(resume, resumable=True) if resume is not None else None
         if resumed is not None:
             if agent and agent != resumed["agent"]:
                 raise DojoError(f"{resume} was trained by {resumed['agent']}, not {agent}")
@@ -64,6 +65,7 @@ class Trainer:
         check_env_id(env_id)
         preset_name, preset = preset_for(agent, env_id, preset)
         trainer_preset = {key: preset.pop(key) for key in TRAINER_KEYS if key in preset}
+        overrides, trainer_overrides = split_trainer_overrides(list(overrides))  # --set checkpoint_every=500
         if resumed is not None:
             config = build_config(module.CONFIG, resumed["config"])
             env_kwargs = resumed["env_kwargs"]
@@ -79,6 +81,7 @@ class Trainer:
             # Evaluation may differ from training (e.g. Maze trains from random starts, is judged from the corner).
             eval_changes = {**env_kwargs, **trainer_preset.get("eval_env_kwargs", {})}
         config = apply_overrides(config, list(overrides))
+        trainer_preset.update(trainer_overrides)
 
         self.agent, self.env_id, self.env_kwargs, self.seed = agent, env_id, dict(env_kwargs), int(seed)
         self.eval_env_kwargs = dict(eval_changes)
@@ -106,7 +109,11 @@ class Trainer:
         self.elapsed_before = 0.0
         self.recent_returns: deque[float] = deque(maxlen=20)
         if resumed is not None:
-            self.learner.load_state_dict(resumed["learner"])
+            try:
+                self.learner.load_state_dict(resumed["learner"])
+            except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+                first = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+                raise DojoError(f"cannot resume {resume}: its learner state does not fit ({first})") from None
             self._restore_trainer_state(resumed.get("trainer", {}))
             resume_path = Path(resume)
             default_dir = resume_path.parent.parent if resume_path.parent.name == "checkpoints" else None
@@ -135,6 +142,7 @@ class Trainer:
 
     def step(self) -> list[dict[str, float]]:
         """Advance the learner one slice; log finished episodes; evaluate and checkpoint when due."""
+        self.learner.step_budget = self.total_steps  # PPO shortens its last rollout to the budget
         episodes = self.learner.advance()
         stats = self.learner.stats()
         for episode in episodes:
@@ -206,7 +214,10 @@ class Trainer:
             bar.update(min(self.steps, self.total_steps) - min(shown, self.total_steps))
             bar.set_postfix_str(self.postfix(), refresh=True)
             bar.close()
-        last = self.save("last") if self.write_logs else None
+        try:
+            last = self.save("last") if self.write_logs else None
+        except KeyboardInterrupt:  # a second Ctrl-C, held until the save was complete
+            interrupted, last = True, self.run_dir / "checkpoints" / "last.pt"
         self.close()
         return {"run_dir": str(self.run_dir), "last": str(last) if last else None,
                 "best": str(self.run_dir / "checkpoints" / "best.pt"), "steps": self.steps,
@@ -278,7 +289,7 @@ class Trainer:
 
     # ---- logs ----------------------------------------------------------------------------------------------
     def _open_logs(self, resuming: bool) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        prepare_run_dir(self.run_dir)  # writable, before any training; a killed save's temp files removed
         (self.run_dir / "config.json").write_text(json.dumps({
             "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs,
             "eval_env_kwargs": self.eval_env_kwargs, "seed": self.seed,

@@ -35,6 +35,7 @@ Opponent = Callable[[np.ndarray, np.ndarray], int]
 
 GAMES = ("connect_four", "tron")
 CONNECT_FOUR_OPPONENTS = ("random", "greedy", "minimax:K", "pattern", "perfect")
+MAX_MINIMAX_DEPTH = 8  # about 0.15 s a move from the empty board; 9 takes 0.7 s, and deeper ones grow fast
 TRON_OPPONENTS = ("random", "wall-follower", "space", "pattern", "voronoi[:MS|:dN]")
 PATTERN_NOISE = 0.05  # share of moves a pattern opponent plays at random: a habit, not a script (at 0.1 no
 # predictor can reach 90% top-1 over 10 games on some seeds; the opponent-model bench prints that ceiling)
@@ -59,8 +60,9 @@ def make_opponent(game: str, spec: str | Opponent, rng: np.random.Generator) -> 
             return PerfectPlayer(rng)
         if isinstance(spec, str) and spec.startswith("minimax:"):
             depth_text = spec.removeprefix("minimax:")
-            if not depth_text.isdigit() or int(depth_text) < 1:
-                raise ValueError(f"minimax depth must be a positive integer, got {spec!r} (e.g. 'minimax:4')")
+            digits = depth_text.isascii() and depth_text.isdigit() and len(depth_text) <= 3
+            if not digits or not 1 <= int(depth_text) <= MAX_MINIMAX_DEPTH:
+                raise ValueError(f"minimax depth must be 1..{MAX_MINIMAX_DEPTH}, got {spec[:40]!r} (e.g. 'minimax:4')")
             return ConnectFourMinimax(int(depth_text))
         raise ValueError(f"unknown connect_four opponent {spec!r}; choose one of {CONNECT_FOUR_OPPONENTS}")
     if spec == "random":

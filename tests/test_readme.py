@@ -22,7 +22,8 @@ import main
 REPO = Path(__file__).resolve().parent.parent
 TINY = {"eval": ["--episodes", "2"], "train-ae": ["--frames", "24", "--steps", "2"],
         "train-opponent-model": ["--games", "2"]}
-SKIPPED = ("python3 -m venv", ". .venv/bin/activate", "pip install", "python -m pytest")
+# Set-up steps, and a Ray cluster's own commands (tests/test_sweep.py runs a sweep on a simulated cluster instead).
+SKIPPED = ("python3 -m venv", ". .venv/bin/activate", "pip install", "python -m pytest", "ray start", "ray stop")
 MISSING_INPUT = re.compile(r"no file matches|does not exist")
 
 
@@ -40,13 +41,17 @@ def readme_commands() -> list[list[str]]:
 
 
 COMMANDS = readme_commands()
-MAIN_COMMANDS = [argv for argv in COMMANDS if argv[:2] == ["python", "main.py"]]
+# A sweep runs its trials in Ray's worker processes, out of reach of the tiny budgets set here: its commands are
+# parsed here, and tests/test_sweep.py runs real sweeps.
+SWEEP_COMMANDS = [argv for argv in COMMANDS if argv[:3] == ["python", "main.py", "sweep"]]
+MAIN_COMMANDS = [argv for argv in COMMANDS if argv[:2] == ["python", "main.py"] and argv not in SWEEP_COMMANDS]
 BENCH_COMMANDS = [argv for argv in COMMANDS if argv[:1] == ["python"] and argv[1].startswith("bench/")]
 
 
 def test_the_readme_has_commands_and_each_is_checked_here():
     assert len(MAIN_COMMANDS) >= 20 and len(BENCH_COMMANDS) >= 5
-    assert len(MAIN_COMMANDS) + len(BENCH_COMMANDS) == len(COMMANDS), "a README command this test cannot run"
+    checked = len(MAIN_COMMANDS) + len(SWEEP_COMMANDS) + len(BENCH_COMMANDS)
+    assert checked == len(COMMANDS), "a README command this test cannot run"
 
 
 def expand(argv: list[str]) -> list[str]:
@@ -162,3 +167,9 @@ def test_bench_commands_parse(argv, monkeypatch):
     assert (REPO / argv[1]).is_file()
     with pytest.raises(Parsed):
         runpy.run_path(str(REPO / argv[1]), run_name="__main__")
+
+
+@pytest.mark.parametrize("argv", SWEEP_COMMANDS, ids=[" ".join(argv[2:])[:80] for argv in SWEEP_COMMANDS])
+def test_sweep_commands_parse(argv):
+    args = main.build_parser().parse_args(argv[2:])
+    assert args.command == "sweep"

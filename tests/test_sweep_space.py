@@ -32,7 +32,7 @@ def error_line(capsys) -> str:
         ("batch_size = ['big', 'small']", "batch_size expects a whole number"),
         ("hidden = { low = 1, high = 2 }", "hidden in"),
         ("hidden = [64, 128]", "takes a list of lists"),
-        ("learning_rate = { low = 0.0, high = 0.1, log = true }", "a log range needs low > 0"),
+        ("gamma = { low = 0.0, high = 0.99, log = true }", "a log range needs low > 0"),
         ("learning_rate = { low = 0.001, top = 0.1 }", "unknown range key(s) top"),
         ("learning_rate = 0.001", "must be a range"),
         ("torch_threads = [1, 2]", "torch_threads is not swept"),

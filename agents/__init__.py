@@ -57,17 +57,23 @@ def load_agent(path: str, device: str = "cpu") -> Agent:
     """A greedy policy from a checkpoint file (always loaded with ``weights_only=True``), with the lookahead and
     opponent model it was trained with (``agent.play``, DQN)."""
     from agents.checkpoint import load_checkpoint
+
+    return agent_from_data(load_checkpoint(path), path, device)
+
+
+def agent_from_data(data: dict[str, Any], path: Any, device: str = "cpu") -> Agent:
+    """A greedy policy from a validated checkpoint's contents (``load_checkpoint``'s result, or what ``export`` is
+    about to write); ``path`` names it in errors."""
     from agents.common import pick_device
     from agents.config import build_config
     from agents.games.play import policy_for_checkpoint
     from agents.games.settings import algorithm_config_of, play_of
 
-    data = load_checkpoint(path)
     if data["agent"] == "autoencoder":
         raise DojoError(f"{path} is an autoencoder (train-ae) checkpoint, not an agent; agents use it with "
                         f"--set encoder=ae:{path}")
     if data["agent"] not in AGENT_NAMES:
-        raise DojoError(f"{path} was made by agent {data['agent']!r}, which this Dojo does not have")
+        raise DojoError(f"{path} was made by agent {str(data['agent'])[:40]!r}, which this Dojo does not have")
     module = agent_module(data["agent"])
     config = build_config(module.CONFIG, algorithm_config_of(data))
     try:
@@ -82,4 +88,4 @@ def load_agent(path: str, device: str = "cpu") -> Agent:
     return policy
 
 
-__all__ = ["AGENT_NAMES", "Agent", "DojoError", "agent_module", "load_agent"]
+__all__ = ["AGENT_NAMES", "Agent", "DojoError", "agent_from_data", "agent_module", "load_agent"]

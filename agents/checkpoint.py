@@ -1,7 +1,9 @@
 """Checkpoint files: tensors and plain Python values only, written atomically, loaded with weights_only=True.
 
-A pickle that could run code on load is refused by torch's weights-only unpickler; every failure becomes one
-readable ``DojoError`` line.
+A pickle that could run code on load is refused by torch's weights-only unpickler; only regular files of bounded
+size are opened, the zip's members are checked before anything is inflated, and every field is validated
+(agents/validation.py) before a reader builds anything from it. Every failure becomes one readable ``DojoError``
+line. Saves hold Ctrl-C and SIGTERM until the file is complete.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 
 from agents.errors import DojoError
+from agents.safe_files import MAX_CHECKPOINT_BYTES, TEMP_SUFFIX, check_output_file, open_regular, signals_deferred
 
 FORMAT_NAME = "dojo-checkpoint"
 FORMAT_VERSION = 1
@@ -56,53 +59,88 @@ def plain(value: Any) -> Any:
     raise TypeError(f"cannot store a {type(value).__name__} in a checkpoint (tensors and plain values only)")
 
 
+def as_stored(payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` as save_checkpoint stores it (format fields added, plain values only): what a reader gets."""
+    return plain({"format": FORMAT_NAME, "version": FORMAT_VERSION, "versions": library_versions(), **payload})
+
+
 def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Write ``payload`` (plus format fields) to ``path`` atomically: a temp file, fsync, then os.replace.
 
-    A crash mid-save leaves the previous file intact.
+    A crash mid-save leaves the previous file intact (and a temp file that the next run's start removes); a Ctrl-C
+    or SIGTERM during the save is delivered once the file is complete. ``path`` must be a regular file or new.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = plain({"format": FORMAT_NAME, "version": FORMAT_VERSION, "versions": library_versions(), **payload})
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(data, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    path = check_output_file(path, "checkpoint")
+    data = as_stored(payload)
+    with signals_deferred():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        except OSError as error:
+            raise DojoError(f"cannot write {path} ({error.strerror or type(error).__name__})") from None
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                torch.save(data, stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
     return path
 
 
-def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and validate a Dojo checkpoint, always with ``weights_only=True``; raise DojoError on any problem."""
-    path = Path(path)
-    if not path.exists():
-        raise DojoError(f"checkpoint {path} does not exist")
-    if path.is_dir():
-        raise DojoError(f"checkpoint {path} is a folder, not a .pt file")
-    if not zipfile.is_zipfile(path):
-        # torch.save always writes a zip archive; anything else is damaged, or a legacy pickle we never read.
-        raise DojoError(f"{path} is not a readable checkpoint (not a torch archive: truncated or corrupt?)")
+def _check_archive(stream: Any, path: Path, size: int) -> None:
+    """The zip's directory, read before torch inflates anything: torch.save stores members uncompressed, so a
+    compressed member (a zip bomb) or one that claims more bytes than the file holds is refused."""
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:
-        raise DojoError(f"refusing to load {path}: it holds objects other than tensors and plain values, "
-                        "which could run code on load") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, IndexError) as error:
-        reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
-        raise DojoError(f"{path} is not a readable checkpoint (truncated or corrupt?): {reason}") from None
+        members = zipfile.ZipFile(stream).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError, IndexError):
+        # torch.save always writes a zip archive; anything else is damaged, or a legacy pickle we never read.
+        raise DojoError(f"{path} is not a readable checkpoint (not a torch archive: truncated or corrupt?)") from None
+    if len(members) > 1_000_000:
+        raise DojoError(f"{path} is not a readable checkpoint ({len(members):,} archive members)")
+    for member in members:
+        if member.compress_type != zipfile.ZIP_STORED:
+            raise DojoError(f"{path} is not a readable checkpoint: it holds compressed members, which torch.save "
+                            "never writes (a zip bomb?)")
+        if member.file_size != member.compress_size or member.header_offset + member.compress_size > size:
+            raise DojoError(f"{path} is not a readable checkpoint: a member claims more bytes than the file holds")
+    stream.seek(0)
+
+
+def load_checkpoint(path: str | os.PathLike, resumable: bool = False, kind: str | None = None) -> dict[str, Any]:
+    """Read and validate a Dojo checkpoint, always with ``weights_only=True``; raise DojoError on any problem.
+
+    ``resumable``: also check what ``train --resume`` needs (the learner's and trainer's state). ``kind``: the
+    agent the caller reads (e.g. "autoencoder"); another kind is named as such before its fields are checked.
+    """
+    from agents.validation import validate_checkpoint
+
+    path = Path(path)
+    with open_regular(path, "checkpoint", MAX_CHECKPOINT_BYTES) as stream:
+        _check_archive(stream, path, os.fstat(stream.fileno()).st_size)
+        try:
+            data = torch.load(stream, map_location="cpu", weights_only=True)
+        except pickle.UnpicklingError:
+            raise DojoError(f"refusing to load {path}: it holds objects other than tensors and plain values, "
+                            "which could run code on load") from None
+        except (RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError, KeyError, IndexError, TypeError,
+                AttributeError, MemoryError, RecursionError, OverflowError) as error:
+            reason = str(error).strip().splitlines()[0][:120] if str(error).strip() else type(error).__name__
+            raise DojoError(f"{path} is not a readable checkpoint (truncated or corrupt?): {reason}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         raise DojoError(f"{path} is not a Dojo checkpoint (no '{FORMAT_NAME}' format marker)")
     if data.get("version") != FORMAT_VERSION:
-        raise DojoError(f"{path} has checkpoint format version {data.get('version')}; this Dojo reads "
+        raise DojoError(f"{path} has checkpoint format version {data.get('version')!r:.40}; this Dojo reads "
                         f"version {FORMAT_VERSION}")
     missing = [key for key in REQUIRED_KEYS if key not in data]
     if missing:
         raise DojoError(f"{path} is missing {', '.join(missing)}: not a complete Dojo checkpoint")
+    if kind is not None and data["agent"] != kind:
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise DojoError(f"{path} is a {str(data['agent'])[:40]} checkpoint, not {article} {kind} one")
+    validate_checkpoint(data, path, resumable)
     return data
 
 

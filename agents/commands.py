@@ -40,10 +40,11 @@ def parse_env_kwargs(text: str | None) -> dict[str, Any] | None:
     """``--env-kwargs``: a JSON object of env arguments."""
     if text is None:
         return None
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise DojoError(f"--env-kwargs is not valid JSON ({error.msg}): {text!r}") from None
+    from agents.safe_files import load_json
+
+    if len(text) > 100_000:
+        raise DojoError(f"--env-kwargs is {len(text):,} characters long; env arguments are a short JSON object")
+    value = load_json(text, "--env-kwargs")
     if not isinstance(value, dict):
         raise DojoError(f"--env-kwargs must be a JSON object like '{{\"obs_mode\": \"pixels\"}}', got {text!r}")
     return value
@@ -68,9 +69,17 @@ def report_training(result: dict[str, Any], env_id: str) -> None:
 
 
 def evaluate_checkpoint(args: argparse.Namespace) -> int:
+    """``eval``: each checkpoint given (a shell glob may give several) in turn, a JSON line after each."""
     if args.episodes < 1:
         raise DojoError(f"--episodes must be at least 1, got {args.episodes}")
-    agent = load_agent(args.checkpoint, device=args.device)
+    paths = [args.checkpoint] if isinstance(args.checkpoint, str) else list(args.checkpoint)
+    for path in paths:
+        evaluate_one(path, args)
+    return 0
+
+
+def evaluate_one(path: str, args: argparse.Namespace) -> None:
+    agent = load_agent(path, device=args.device)
     # Small nets evaluate fastest on one thread, as they train (the Q-table agent has no device at all).
     set_torch_threads(getattr(agent, "device", torch.device("cpu")), int(getattr(agent.config, "torch_threads", 1)))
     env_kwargs = dict(agent.env_kwargs)
@@ -82,7 +91,7 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
     returns = outcome.returns
     result = {"mean_return": float(returns.mean()), "std_return": float(returns.std()),
               "min_return": float(returns.min()), "max_return": float(returns.max()), "episodes": int(args.episodes),
-              "env": agent.env_id, "agent": agent.name, "checkpoint": str(args.checkpoint)}
+              "env": agent.env_id, "agent": agent.name, "checkpoint": str(path)}
     threshold = envs.solved_threshold(agent.env_id)
     if threshold is not None:
         result["solved"] = bool(returns.mean() >= threshold)
@@ -98,15 +107,18 @@ def evaluate_checkpoint(args: argparse.Namespace) -> int:
     print(f"{agent.name} on {agent.env_id}: mean return {returns.mean():.2f} +/- {returns.std():.2f} over "
           f"{args.episodes} episodes (min {returns.min():.1f}, max {returns.max():.1f})")
     print(json.dumps(result))
-    return 0
 
 
 def export(args: argparse.Namespace) -> int:
     """Write a policy-only copy of a checkpoint: small enough to share or ship, loadable by load_agent."""
-    from agents.checkpoint import load_checkpoint, save_checkpoint, slim
+    from agents import agent_from_data
+    from agents.checkpoint import as_stored, load_checkpoint, save_checkpoint, slim
+    from agents.safe_files import check_output_file
+    from agents.validation import validate_checkpoint
 
-    data = load_checkpoint(args.checkpoint)
-    agent = load_agent(args.checkpoint)  # refuses weights that do not fit, before anything is written
+    out = check_output_file(args.out, "--out")  # before any work: never a device, a folder or an empty name
+    data = load_checkpoint(args.checkpoint)  # what eval refuses, export refuses
+    agent = agent_from_data(data, args.checkpoint)  # refuses weights that do not fit, before anything is written
     if getattr(agent_module(data["agent"]).LEARNER, "takes_play", False):
         if "play" not in data and set(data["config"]) & PLAY_FIELDS:
             print("Moved the league, lookahead and opponent-model settings out of the DQN config into 'play' (the "
@@ -116,8 +128,11 @@ def export(args: argparse.Namespace) -> int:
         data["config"], play = exported_config(data, args.set)
         if play is not None:
             data["play"] = play
-    path = save_checkpoint(args.out, slim(data, half=args.half))
-    load_agent(path)  # the written file loads too
+    payload = slim(data, half=args.half)
+    stored = as_stored(payload)
+    validate_checkpoint(stored, out)  # the copy is checked as eval will check it, before it is written
+    agent_from_data(stored, out)
+    path = save_checkpoint(out, payload)
     size_kb = path.stat().st_size / 1024
     print(f"Exported {agent.name} on {agent.env_id} to {path} ({size_kb:.0f} KB)")
     print(json.dumps({"out": str(path), "kb": round(size_kb, 1), "agent": agent.name, "env": agent.env_id}))

@@ -3,6 +3,7 @@ greedy evaluation."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -108,15 +109,43 @@ def obs_shape(obs_desc: dict[str, Any]) -> tuple[int, ...]:
     return tuple(int(d) for d in obs_desc["shape"])
 
 
+BIT_GENERATORS = ("PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64")  # numpy's; a file names one, never a callable
+
+
 def generator_state(rng: np.random.Generator) -> dict[str, Any]:
     """A numpy Generator's state as plain Python values (safe for weights_only checkpoints)."""
     return dict(rng.bit_generator.state)
 
 
 def restore_generator(state: dict[str, Any]) -> np.random.Generator:
-    rng = np.random.Generator(getattr(np.random, state["bit_generator"])())
-    rng.bit_generator.state = state
+    """A Generator from ``generator_state``; the bit generator is one of numpy's by name, never any callable."""
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in BIT_GENERATORS:
+        raise DojoError(f"unknown random generator {str(name)[:40]!r} in the checkpoint; numpy's are "
+                        f"{', '.join(BIT_GENERATORS)}")
+    try:
+        rng = np.random.Generator(getattr(np.random, name)())
+        rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError, OverflowError) as error:
+        raise DojoError(f"the checkpoint's {name} random state does not load ({error})") from None
     return rng
+
+
+def memory_limit() -> int:
+    """Bytes one buffer may take: half the machine's memory where known, else 8 GB."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, ValueError, OSError):
+        return 8 << 30
+
+
+def check_buffer_size(what: str, nbytes: int, settings: str) -> None:
+    """Refuse a buffer the machine cannot hold before allocating it (zeros are lazily mapped, so an oversized one
+    would only fail, or be killed, once it fills)."""
+    limit = memory_limit()
+    if nbytes > limit:
+        raise DojoError(f"{what} would take {nbytes / 2**30:.1f} GB, more than half this machine's memory "
+                        f"({limit / 2**30:.1f} GB); lower {settings}")
 
 
 def episode_seed(base_seed: int, episode: int) -> int:

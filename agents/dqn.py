@@ -24,6 +24,7 @@ from agents.autoencoder.encoder import build_encoder
 from agents.common import (
     StepHook,
     action_mask_of,
+    check_buffer_size,
     close_env,
     describe_spaces,
     episode_seed,
@@ -192,6 +193,7 @@ class DQNLearner:
         sample = self._encode(preprocess(net_space.sample(), self.spaces["observation"]))
         obs_dtype = torch.uint8 if sample.dtype == np.uint8 else torch.float32
         _, probe_info = self.env.unwrapped.reset(seed=seed)  # does the env give action masks? (no episode starts)
+        check_buffer_size("the replay buffer", 2 * config.buffer_size * sample.nbytes, "buffer_size")
         self.buffer = ReplayBuffer(config.buffer_size, sample.shape, obs_dtype, self.n_actions, device,
                                    store_masks="action_mask" in probe_info)
         self.rng = np.random.default_rng(seed)

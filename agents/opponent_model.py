@@ -15,9 +15,8 @@ features and a UI can draw them; ``accuracy`` and ``baseline_accuracy`` are the 
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -25,7 +24,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.common import generator_state, restore_generator
 from agents.config import build_config, config_to_dict
 from agents.errors import DojoError
@@ -370,38 +368,3 @@ class OpponentPredictor:
         copy = OpponentPredictor(self.board_shape, self.n_actions, self.config)
         copy.model.load_state_dict(self.model.state_dict())
         return copy
-
-    def save(self, path: str | os.PathLike, env_id: str, env_kwargs: dict[str, Any], opponent: str) -> None:
-        """Write the model, its config, the baseline's counts and the scores as a Dojo checkpoint."""
-        state = self.state_dict(include_replay=False)
-        save_checkpoint(path, {
-            "agent": AGENT_NAME, "env_id": env_id, "env_kwargs": env_kwargs, "opponent": opponent,
-            "spaces": {"board_shape": list(self.board_shape), "n_actions": self.n_actions},
-            **{key: state[key] for key in ("config", "model", "baseline_counts", "counters")},
-        })
-
-
-@dataclass
-class LoadedOpponentModel:
-    """A predictor read back from a checkpoint, with what it was trained on."""
-
-    predictor: OpponentPredictor
-    env_id: str
-    env_kwargs: dict[str, Any] = field(default_factory=dict)
-    opponent: str = ""
-
-
-def load_opponent_model(path: str | os.PathLike) -> LoadedOpponentModel:
-    """An OpponentPredictor from an ``opponent_model.pt`` (weights-only load; one-line errors)."""
-    data = load_checkpoint(path)
-    if data["agent"] != AGENT_NAME:
-        raise DojoError(f"{path} holds a {data['agent']!r} agent, not an opponent model")
-    config = build_config(OpponentModelConfig, data["config"])
-    spaces = data["spaces"]
-    predictor = OpponentPredictor(tuple(spaces["board_shape"]), int(spaces["n_actions"]), config)
-    try:
-        predictor.load_state_dict(data)
-    except (RuntimeError, KeyError) as error:
-        first = str(error).strip().splitlines()[0][:160]
-        raise DojoError(f"{path}: the weights do not fit an opponent model ({first})") from None
-    return LoadedOpponentModel(predictor, data["env_id"], dict(data["env_kwargs"]), str(data.get("opponent", "")))

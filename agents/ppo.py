@@ -24,6 +24,7 @@ from agents.actor_critic import (
 )
 from agents.common import (
     action_mask_of,
+    check_buffer_size,
     describe_spaces,
     generator_state,
     make_adam,
@@ -76,6 +77,7 @@ class PPOLearner:
     name = "ppo"
     config_class = PPOConfig
     single_env = False  # a vector env: no single env's steps to report or render
+    step_budget: int | None = None  # the trainer's: the last rollout stops there (e.g. --steps 1 plays n_envs steps)
 
     def __init__(self, env_id: str, env_kwargs: dict[str, Any], config: PPOConfig, device: torch.device,
                  seed: int) -> None:
@@ -85,6 +87,8 @@ class PPOLearner:
         self.env_id, self.env_kwargs, self.config, self.device, self.seed = env_id, env_kwargs, config, device, seed
         self.envs = make_vec_env(env_id, config.n_envs, env_kwargs)
         self.spaces = describe_spaces(self.envs.single_observation_space, self.envs.single_action_space)
+        obs_floats = int(np.prod(self.envs.single_observation_space.shape or (1,)))
+        check_buffer_size("a rollout", 4 * (config.n_steps + 1) * config.n_envs * obs_floats, "n_envs or n_steps")
         torch.manual_seed(seed)
         self.net = ActorCritic(self.spaces, config).to(device)
         self.optimizer = make_adam(self.net.parameters(), config.learning_rate, device, eps=1e-5)
@@ -115,6 +119,8 @@ class PPOLearner:
         if self._obs is None:
             self._reset()
         n, envs_count = config.n_steps, config.n_envs
+        if self.step_budget is not None and self.step_budget > self.steps:  # no more steps than the budget has left
+            n = max(1, min(n, -(-(self.step_budget - self.steps) // envs_count)))
         obs_buf = torch.zeros((n + 1, envs_count, *self._obs.shape[1:]), dtype=torch.float32, device=device)
         act_shape = tuple(self.spaces["action"].get("shape", ()))
         actions_buf = torch.zeros((n, envs_count, *act_shape), device=device)

@@ -6,6 +6,7 @@ exploration; alpha and epsilon both decay linearly.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,7 +79,7 @@ class Discretizer:
         self.high = _per_dim(config.obs_high, dims, "obs_high") if config.obs_high else default_high
         if (self.high <= self.low).any():
             raise DojoError("obs_high must be above obs_low in every dimension")
-        self.n_states = int(np.prod(self.bins))
+        self.n_states = math.prod(int(count) for count in self.bins)  # exact: numpy's product wraps around
         if self.n_states > 10_000_000:
             raise DojoError(f"{self.n_states:,} table rows is too many; use fewer bins")
         self._strides = np.cumprod(np.concatenate(([1], self.bins[::-1][:-1])))[::-1]

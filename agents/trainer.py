@@ -24,11 +24,12 @@ import envs
 from agents import agent_module
 from agents.checkpoint import load_checkpoint, save_checkpoint
 from agents.common import StepEvent, check_env_id, evaluate, pick_device, set_torch_threads
-from agents.config import apply_overrides, build_config, config_to_dict, preset_for
+from agents.config import apply_overrides, build_config, config_to_dict, preset_for, split_trainer_overrides
 from agents.errors import DojoError
 from agents.games.play import Play
 from agents.games.settings import PLAY_FIELDS, PlayConfig, algorithm_config_of, play_of, split_config
 from agents.rundir import CONFIG_FILE, LAST, METRICS_FILE, checkpoint_path, new_run_dir, run_of
+from agents.safe_files import prepare_run_dir
 
 METRIC_COLUMNS = ("kind", "step", "episode", "return", "length", "eval_mean", "eval_std", "epsilon", "entropy",
                   "loss", "elapsed_s")
@@ -114,7 +115,7 @@ class Trainer:
                  hooks: list[TrainerHooks] | tuple[TrainerHooks, ...] = ()) -> None:
         """``frames``: the learner's env renders (``render_mode="rgb_array"``) so that ``on_step`` hooks can draw it
         (single-env learners); ``preset``: a variant such as ``strong``, or ``default`` for the agent's defaults."""
-        resumed = load_checkpoint(resume) if resume is not None else None
+        resumed = load_checkpoint(resume, resumable=True) if resume is not None else None
         if resumed is not None:
             if agent and agent != resumed["agent"]:
                 raise DojoError(f"{resume} was trained by {resumed['agent']}, not {agent}")
@@ -127,6 +128,7 @@ class Trainer:
         preset_name, preset = preset_for(agent, env_id, preset)
         trainer_preset = {key: preset.pop(key) for key in TRAINER_KEYS if key in preset}
         preset, play_values = split_config(preset) if takes_play else (preset, {})
+        overrides, trainer_overrides = split_trainer_overrides(list(overrides))  # --set checkpoint_every=500
         if resumed is not None:
             config = build_config(module.CONFIG, algorithm_config_of(resumed))
             play_config = play_of(resumed)
@@ -146,6 +148,7 @@ class Trainer:
         play_pairs = [pair for pair in overrides if takes_play and pair.partition("=")[0].strip() in PLAY_FIELDS]
         config = apply_overrides(config, [pair for pair in overrides if pair not in play_pairs])
         self.play_config = apply_overrides(play_config, play_pairs) if takes_play else None
+        trainer_preset.update(trainer_overrides)
 
         self.agent, self.env_id, self.env_kwargs, self.seed = agent, env_id, dict(env_kwargs), int(seed)
         self.eval_env_kwargs = dict(eval_changes)
@@ -182,7 +185,11 @@ class Trainer:
         self.elapsed_before = 0.0
         self.recent_returns: deque[float] = deque(maxlen=20)
         if resumed is not None:
-            self.learner.load_state_dict(resumed["learner"])
+            try:
+                self.learner.load_state_dict(resumed["learner"])
+            except (RuntimeError, KeyError, TypeError, ValueError, IndexError, AttributeError) as error:
+                first = str(error).strip().splitlines()[0][:160] if str(error).strip() else type(error).__name__
+                raise DojoError(f"cannot resume {resume}: its learner state does not fit ({first})") from None
             self._restore_trainer_state(resumed.get("trainer", {}))
             run_dir = run_dir or run_of(resume)
         self.run_dir = Path(run_dir) if run_dir else new_run_dir(f"{self.env_id}-{self.agent}")
@@ -220,6 +227,7 @@ class Trainer:
 
     def step(self) -> list[dict[str, float]]:
         """Advance the learner one slice; log finished episodes; evaluate and checkpoint when due."""
+        self.learner.step_budget = self.total_steps  # PPO shortens its last rollout to the budget
         episodes = self.learner.advance(self._on_step if self.records_frames and self.hooks else None)
         stats = self.learner.stats()
         for episode in episodes:
@@ -290,7 +298,10 @@ class Trainer:
             if bar is not None:
                 bar.close(self)
                 self.hooks.remove(bar)
-        last = self.save(LAST) if self.write_logs else None
+        try:
+            last = self.save(LAST) if self.write_logs else None
+        except KeyboardInterrupt:  # a second Ctrl-C, held until the save was complete
+            interrupted, last = True, checkpoint_path(self.run_dir, LAST)
         self.close()
         return {"run_dir": str(self.run_dir), "last": str(last) if last else None,
                 "best": str(checkpoint_path(self.run_dir, "best")), "steps": self.steps,
@@ -365,7 +376,7 @@ class Trainer:
 
     # ---- logs ----------------------------------------------------------------------------------------------
     def _open_logs(self, resuming: bool) -> None:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        prepare_run_dir(self.run_dir)  # writable, before any training; a killed save's temp files removed
         (self.run_dir / CONFIG_FILE).write_text(json.dumps({
             "agent": self.agent, "env_id": self.env_id, "env_kwargs": self.env_kwargs,
             "eval_env_kwargs": self.eval_env_kwargs, "seed": self.seed,

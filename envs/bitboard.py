@@ -44,3 +44,37 @@ def board_cells(size: int) -> int:
 
 
 _BOARD_CELLS: dict[int, int] = {}
+
+# ----- row bitboards: one uint64 per row, for the compiled (numba) searches ------------------------------
+# Python ints cannot enter numba code, so the compiled Tron search keeps the same bit layout as a numpy array
+# of rows (arenas up to 64 wide; a row's bits past the width stay 0). ``grow_rows`` is written in the subset
+# numba compiles; envs/tron/chambers.py compiles it, so this module itself never imports numba.
+MAX_ROW_WIDTH = 64
+
+
+def to_rows(cells: np.ndarray) -> np.ndarray:
+    """A bool (size, size) array as uint64 rows: bit ``col`` of row ``row`` is ``cells[row, col]``."""
+    size = cells.shape[1]
+    if size > MAX_ROW_WIDTH:
+        raise ValueError(f"row bitboards hold at most {MAX_ROW_WIDTH} columns, got {size}")
+    weights = np.left_shift(np.uint64(1), np.arange(size, dtype=np.uint64))
+    return (np.asarray(cells, dtype=bool) * weights).sum(axis=1, dtype=np.uint64)
+
+
+def from_rows(rows: np.ndarray, size: int) -> np.ndarray:
+    """The inverse of :func:`to_rows`: a uint8 (rows, size) array of 0/1."""
+    shifts = np.arange(size, dtype=np.uint64)
+    return ((rows[:, None] >> shifts[None, :]) & np.uint64(1)).astype(np.uint8)
+
+
+def grow_rows(region: np.ndarray, free: np.ndarray, out: np.ndarray) -> None:
+    """``out`` = (``region`` plus its four-neighbours) and ``free``, row by row (``free`` keeps rows from wrapping)."""
+    last = region.shape[0] - 1
+    one = np.uint64(1)
+    for row in range(last + 1):
+        grown = region[row] | (region[row] << one) | (region[row] >> one)
+        if row > 0:
+            grown |= region[row - 1]
+        if row < last:
+            grown |= region[row + 1]
+        out[row] = grown & free[row]

@@ -93,6 +93,7 @@ CONNECT_FOUR = Game(
         "greedy": "envs.connect_four.bots:GreedyBot",
         "minimax:K": "envs.connect_four.bots:minimax_bot",
         "pattern": "envs.connect_four.bots:PatternBot",
+        "perfect": "envs.connect_four.solver:PerfectPlayer",  # numba compiles on first use
     },
     default_bot="minimax:4", bot_choices=("random", "greedy", "pattern", "minimax:2", "minimax:4"),
     search="envs.connect_four.search:search_move", max_search_depth=6,
@@ -105,6 +106,8 @@ TRON = Game(
         "wall-follower": "envs.tron.bots:WallFollowerBot",
         "space": "envs.tron.bots:SpaceBot",
         "pattern": "envs.tron.bots:PatternBot",
+        "voronoi": "envs.tron.voronoi:voronoi_bot",  # 100 ms a move; numba loads for this bot only
+        "voronoi:K": "envs.tron.voronoi:voronoi_bot",  # voronoi:MS (a budget in ms) or voronoi:dN (N plies)
     },
     default_bot="space", bot_choices=("random", "wall-follower", "pattern", "space"),
     search="envs.tron.search:search_move", max_search_depth=3, seat_kwarg="agent_seat", seat_values=(0, 1))

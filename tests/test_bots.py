@@ -19,7 +19,7 @@ from envs.tron.env import TronEnv
 from envs.tron.rules import STRAIGHT, TURN_LEFT, TURN_RIGHT
 
 C4_NAMES = ["random", "greedy", "minimax:1", "minimax:4", "pattern"]
-TRON_NAMES = list(bot_names(TRON.env_id))
+TRON_NAMES = [name for name in bot_names(TRON.env_id) if not name.startswith("voronoi")] + ["voronoi:d2"]  # no clock
 GAMES = {"connect_four": CONNECT_FOUR.env_id, "tron": TRON.env_id}
 
 
@@ -191,6 +191,7 @@ def tron_planes(size: int, head: tuple[int, int], neck: tuple[int, int], blocked
     obs[0][head] = obs[2][head] = 1
     obs[1][neck] = 1
     obs[3][other_head] = obs[5][other_head] = 1
+    obs[4][other_head[0], other_head[1] + 1 if other_head[1] + 1 < size else other_head[1] - 1] = 1  # its heading
     for cell in blocked:
         obs[5][cell] = 1
     obs[6] = 1

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import main
+from agents.games.opponent import load_opponent_model, save_opponent_model
 from agents.games.opponent_games import (
     build_opponent,
     game_record,
@@ -15,7 +16,7 @@ from agents.games.opponent_games import (
     read_log,
     replay_game,
 )
-from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor, load_opponent_model
+from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor
 from agents.rundir import GAMES_LOG as LOG_NAME
 from nets.opponent_model import OpponentLSTM
 
@@ -106,7 +107,7 @@ def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path):
         play_through(predictor, cyclic_game(12))
         predictor.finish_game()
     path = tmp_path / "opponent_model.pt"
-    predictor.save(path, C4, {}, "pattern")
+    save_opponent_model(predictor, path, C4, {}, "pattern")
     loaded = load_opponent_model(path)
     assert (loaded.env_id, loaded.opponent) == (C4, "pattern")
     copy = loaded.predictor

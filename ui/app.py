@@ -65,7 +65,7 @@ class App:
         # when gymnasium's renderers call pygame.init().
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
         pygame.display.init()
-        pygame.font.init()
+        style.font(style.BODY)  # inits pygame.font, dropping fonts cached before a pygame.quit() (they would crash)
         if surface is None:
             pygame.display.set_caption("Dojo")
             surface = pygame.display.set_mode(size, pygame.RESIZABLE)

@@ -20,7 +20,7 @@ from agents.errors import DojoError
 from agents.rundir import run_name
 from envs import registry
 from ui import catalog
-from ui.runs import best_for
+from ui.runs import pick_agent
 
 
 def key_bindings(env_id: str) -> dict[int, Any]:
@@ -123,17 +123,19 @@ class Choice:
 
 
 def default_player(env_id: str, rng: np.random.Generator) -> Choice:
-    """No checkpoint given: the best saved one for the game, else a built-in opponent, else nobody."""
-    info = best_for(env_id)
+    """No checkpoint given: the best saved agent for the game by the common test (ui.runs.pick_agent) that the app
+    can play, else a built-in opponent, else nobody."""
+    pick = pick_agent(env_id)
     problem = ""
-    if info is not None and info.checkpoint is not None:
+    for candidate in pick.candidates:
         try:
-            player = AgentPlayer(info.checkpoint, env_id)
+            player = AgentPlayer(candidate.info.checkpoint, env_id)
         except DojoError as error:
-            problem = f"the best saved agent could not be loaded ({error})"
-        else:
-            best = "" if info.best_eval is None else f", best eval {info.best_eval:.1f}"
-            return Choice(player, f"playing the best saved agent: {info.name} ({info.agent}{best})")
+            problem = problem or f"the best saved agent could not be loaded ({error})"
+            continue
+        measured = f": {candidate.measure.text}" if candidate.measure else " (not measured yet)"
+        return Choice(player, f"playing the best saved agent: {candidate.info.name} ({candidate.info.agent})"
+                              f"{measured}")
     spec = catalog.default_bot(env_id)
     if spec is not None:
         reason = problem or "no trained agent saved yet"

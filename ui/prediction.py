@@ -26,8 +26,9 @@ import torch
 
 from agents.common import set_torch_threads
 from agents.errors import DojoError
+from agents.games.opponent import load_opponent_model, save_opponent_model
 from agents.games.opponent_games import game_of, game_record
-from agents.opponent_model import OpponentPredictor, Scores, load_opponent_model
+from agents.opponent_model import OpponentPredictor, Scores
 from agents.rundir import GAMES_LOG, OPPONENT_MODEL_FILE, RUNS_DIR, new_run_dir
 from ui import catalog, style
 
@@ -98,7 +99,7 @@ class HumanWatcher:
             self.log_dir.mkdir(parents=True)
         with (self.log_dir / GAMES_LOG).open("a") as log:
             log.write(json.dumps(finished) + "\n")
-        self.predictor.save(self.log_dir / OPPONENT_MODEL_FILE, self.env_id, self.env_kwargs, HUMAN)
+        save_opponent_model(self.predictor, self.log_dir / OPPONENT_MODEL_FILE, self.env_id, self.env_kwargs, HUMAN)
 
     def new_game(self) -> None:
         """A new game starts: the last one settled, or (left unfinished) dropped, since a log holds whole games."""

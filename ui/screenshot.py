@@ -16,8 +16,9 @@ CONNECT_FOUR_OPENING = (3, 2, 4)  # human columns; the built-in opponent answers
 
 def parse_size(text: str) -> tuple[int, int]:
     width, sep, height = text.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit() or int(width) < 640 or int(height) < 400:
-        raise DojoError(f"--size expects WIDTHxHEIGHT of at least 640x400, e.g. 1280x800; got {text!r}")
+    digits = width.isascii() and width.isdigit() and height.isascii() and height.isdigit() and len(text) <= 11
+    if not sep or not digits or not (640 <= int(width) <= 7680 and 400 <= int(height) <= 4320):
+        raise DojoError(f"--size expects WIDTHxHEIGHT from 640x400 to 7680x4320, e.g. 1280x800; got {text[:40]!r}")
     return int(width), int(height)
 
 

@@ -24,7 +24,7 @@ def autoencoder_payload(model: ConvAutoencoder, config: AutoencoderConfig, env_i
 
 def load_autoencoder(path: str | os.PathLike) -> tuple[ConvAutoencoder, dict[str, Any]]:
     """The trained autoencoder (eval mode, on the CPU) and its checkpoint data; DojoError for anything else."""
-    data = load_checkpoint(path)
+    data = load_checkpoint(path, kind=AGENT_NAME)
     if data["agent"] != AGENT_NAME:
         raise DojoError(f"{path} is a {data['agent']} checkpoint, not an autoencoder one (make one with train-ae)")
     config = build_config(AutoencoderConfig, data["config"])

@@ -7,7 +7,6 @@ import argparse
 import dataclasses
 import json
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +20,7 @@ from agents.common import pick_device, set_torch_threads
 from agents.config import apply_overrides, config_to_dict
 from agents.errors import DojoError
 from agents.rundir import AE_FILE, AE_PICTURE, CONFIG_FILE, new_run_dir
+from agents.safe_files import prepare_run_dir
 from nets.autoencoder import BOTTLENECKS, AutoencoderConfig
 
 SHOWN_FRAMES = 8  # held-out frames in the originals-vs-reconstructions picture
@@ -67,7 +67,7 @@ def train_ae(args: argparse.Namespace) -> int:
     env_kwargs = dict(agent.env_kwargs) if agent is not None else {}
     if agent is not None and args.env in envs.GRID_GAMES:
         env_kwargs.pop("obs_mode", None)  # the frames are always pixels; the agent keeps its own observation
-    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"{args.env}-ae")
+    run_dir = prepare_run_dir(args.run_dir if args.run_dir else new_run_dir(f"{args.env}-ae"), ())  # before work
     progress = not args.quiet
     started = time.perf_counter()
     frames = collect_frames(args.env, env_kwargs, config.frames, args.seed, agent, config.agent_fraction, progress)

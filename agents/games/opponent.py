@@ -23,14 +23,19 @@ prediction cannot know yet) and learns after games.
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from agents.checkpoint import load_checkpoint, save_checkpoint
+from agents.config import build_config
 from agents.errors import DojoError
 from agents.games.lookahead import Wrapped
-from agents.opponent_model import OpponentPredictor
+from agents.opponent_model import AGENT_NAME as OPPONENT_MODEL
+from agents.opponent_model import OpponentModelConfig, OpponentPredictor
 from envs import registry
 from envs.connect_four.rules import Board
 from envs.tron.rules import PLANE_COUNT, TronGame
@@ -246,3 +251,39 @@ def tracker_from_checkpoint(data: dict[str, Any], line_ticks: int) -> OpponentTr
         raise DojoError("the checkpoint says opponent_model=true but holds no opponent model for its game")
     return OpponentTracker(GAMES[data["env_id"]], OpponentPredictor.from_state(state), learn=False,
                            line_ticks=line_ticks)
+
+
+# ---- the opponent model's own file (opponent_model.pt) ---------------------------------------------------------
+def save_opponent_model(predictor: OpponentPredictor, path: str | os.PathLike, env_id: str,
+                        env_kwargs: dict[str, Any], opponent: str) -> None:
+    """Write the model, its config, the baseline's counts and the scores as a Dojo checkpoint."""
+    state = predictor.state_dict(include_replay=False)
+    save_checkpoint(path, {
+        "agent": OPPONENT_MODEL, "env_id": env_id, "env_kwargs": env_kwargs, "opponent": opponent,
+        "spaces": {"board_shape": list(predictor.board_shape), "n_actions": predictor.n_actions},
+        **{key: state[key] for key in ("config", "model", "baseline_counts", "counters")},
+    })
+
+
+@dataclass
+class LoadedOpponentModel:
+    """A predictor read back from a checkpoint, with what it was trained on."""
+
+    predictor: OpponentPredictor
+    env_id: str
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    opponent: str = ""
+
+
+def load_opponent_model(path: str | os.PathLike) -> LoadedOpponentModel:
+    """An OpponentPredictor from an ``opponent_model.pt`` (weights-only load; one-line errors)."""
+    data = load_checkpoint(path, kind=OPPONENT_MODEL)  # checked whole: shapes, counts, the model's fit
+    config = build_config(OpponentModelConfig, data["config"])
+    spaces = data["spaces"]
+    predictor = OpponentPredictor(tuple(spaces["board_shape"]), int(spaces["n_actions"]), config)
+    try:
+        predictor.load_state_dict(data)
+    except (RuntimeError, KeyError, TypeError, ValueError, IndexError) as error:
+        first = str(error).strip().splitlines()[0][:160]
+        raise DojoError(f"{path}: the weights do not fit an opponent model ({first})") from None
+    return LoadedOpponentModel(predictor, data["env_id"], dict(data["env_kwargs"]), str(data.get("opponent", "")))

@@ -20,9 +20,10 @@ import torch
 from agents.common import make_env, set_torch_threads
 from agents.config import apply_overrides
 from agents.errors import DojoError
-from agents.games.opponent import GAMES
+from agents.games.opponent import GAMES, save_opponent_model
 from agents.opponent_model import GameSequence, OpponentModelConfig, OpponentPredictor, Scores
 from agents.rundir import GAMES_LOG, OPPONENT_MODEL_FILE, new_run_dir
+from agents.safe_files import prepare_run_dir
 from envs.registry import make_bot
 
 Policy = Callable[[np.ndarray, np.ndarray], int]
@@ -103,26 +104,59 @@ def game_record(env_id: str, env_kwargs: dict[str, Any], opponent: str, opponent
             "starter": starter, "moves": moves, "winner": winner}
 
 
-def read_log(path: str | Path) -> list[dict[str, Any]]:
-    """The games of a games.jsonl file, checked for the fields a replay needs."""
-    path = Path(path)
-    if not path.is_file():
-        raise DojoError(f"game log {path} does not exist")
-    records = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            raise DojoError(f"{path}:{number} is not a JSON line") from None
-        if not isinstance(record, dict) or not {"env", "opponent", "opponent_seat", "moves"} <= set(record):
-            raise DojoError(f"{path}:{number} is not a game record (needs env, opponent, opponent_seat, moves)")
-        records.append(record)
+MAX_LOG_GAMES = 100_000
+MAX_GAME_MOVES = 10_000  # a Tron game on the largest board is well under this
+ACTIONS = {"connect_four": 7, "tron": 3}
+
+
+def check_record(record: Any, where: str) -> dict[str, Any]:
+    """A games.jsonl line with the fields a replay needs, each of the right type and range."""
+    if not isinstance(record, dict) or not {"env", "opponent", "opponent_seat", "moves"} <= set(record):
+        raise DojoError(f"{where} is not a game record (needs env, opponent, opponent_seat, moves)")
+    env_id, opponent, seat = record["env"], record["opponent"], record["opponent_seat"]
+    if not isinstance(env_id, str) or env_id not in GAMES:
+        raise DojoError(f"{where}: env must be one of {', '.join(GAMES)}, got {str(env_id)[:60]!r}")
+    if not isinstance(opponent, str) or len(opponent) > 200:
+        raise DojoError(f"{where}: opponent must be a name (text)")
+    if isinstance(seat, bool) or seat not in (0, 1):
+        raise DojoError(f"{where}: opponent_seat must be 0 or 1, got {str(seat)[:40]}")
+    if not isinstance(record.get("env_kwargs", {}), dict):
+        raise DojoError(f"{where}: env_kwargs must be a mapping")
+    moves = record["moves"]
+    if not isinstance(moves, list) or len(moves) > MAX_GAME_MOVES:
+        raise DojoError(f"{where}: moves must be a list of at most {MAX_GAME_MOVES:,} [seat, move] pairs")
+    actions = ACTIONS[GAMES[env_id]]
+    for pair in moves:
+        if not isinstance(pair, list) or len(pair) != 2 or any(isinstance(x, bool) or not isinstance(x, int)
+                                                               for x in pair) or pair[0] not in (0, 1):
+            raise DojoError(f"{where}: each move must be [seat 0 or 1, move], got {str(pair)[:60]}")
+        if not 0 <= pair[1] < actions:
+            who = "opponent" if pair[0] == seat else "our"
+            raise DojoError(f"{where}: {who} move {pair[1]} is outside 0..{actions - 1}")
+    return record
+
+
+def read_log(path: str | Path | list[str]) -> list[dict[str, Any]]:
+    """The games of one or more games.jsonl files, every line checked for the fields a replay needs."""
+    from agents.safe_files import load_json, read_text
+
+    if isinstance(path, list):
+        records = [record for one in path for record in read_log(one)]
+        where = " and ".join(str(one) for one in path)
+    else:
+        path, where = Path(path), str(path)
+        records = []
+        for number, line in enumerate(read_text(path, "game log").splitlines(), start=1):
+            if line.strip():
+                records.append(check_record(load_json(line, f"{path}:{number}"), f"{path}:{number}"))
+            if len(records) > MAX_LOG_GAMES:
+                raise DojoError(f"game log {path} holds more than {MAX_LOG_GAMES:,} games")
     if not records:
-        raise DojoError(f"game log {path} holds no games")
+        raise DojoError(f"game log {where} holds no games")
     if len({record["env"] for record in records}) > 1:
-        raise DojoError(f"game log {path} mixes envs; one model learns one game")
+        raise DojoError(f"game log {where} mixes envs; one model learns one game")
+    if len({json.dumps(record.get("env_kwargs", {}), sort_keys=True) for record in records}) > 1:
+        raise DojoError(f"game log {where} mixes board settings (env_kwargs); one model reads one board")
     return records
 
 
@@ -133,7 +167,7 @@ def replay_game(env: Any, record: dict[str, Any], predictor: OpponentPredictor) 
         per_seat = {s: [int(move) for who, move in record["moves"] if int(who) == s] for s in (0, 1)}
         opponent, ours = Scripted(per_seat[seat]), Scripted(per_seat[1 - seat])
         result = play_game(env, record["env"], opponent, ours, seat, predictor)
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, IndexError) as error:
         raise DojoError(f"a logged game does not replay: {error}") from None
     if not (opponent.finished() and ours.finished()):
         raise DojoError("a logged game has moves after its end (edited log, or other rules?)")
@@ -146,18 +180,18 @@ def train_opponent_model(args: argparse.Namespace) -> int:
 
     set_torch_threads(torch.device("cpu"), 1)
     config = apply_overrides(OpponentModelConfig(), args.set or [])
-    records = read_log(args.from_log) if args.from_log else None
+    logs = [args.from_log] if isinstance(args.from_log, str) else list(args.from_log or [])
+    records = read_log(logs) if logs else None
     env_id, opponent_name, games = resolve_source(args, records)
     if records is None:  # a log replays its moves: its opponent (a human in the app) need not be a built-in
         build_opponent(env_id, opponent_name, np.random.default_rng(0))  # fail fast on a bad name
     env_kwargs = dict(records[0].get("env_kwargs", {})) if records else {}
     env = make_game_env(env_id, env_kwargs)
     predictor = OpponentPredictor(env.observation_space.shape, int(env.action_space.n), config, seed=args.seed)
-    run_dir = Path(args.run_dir) if args.run_dir else new_run_dir(f"{env_id}-opponent-model")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    if records and (run_dir / GAMES_LOG).resolve() == Path(args.from_log).resolve():
+    run_dir = prepare_run_dir(args.run_dir if args.run_dir else new_run_dir(f"{env_id}-opponent-model"), ())
+    if records and any((run_dir / GAMES_LOG).resolve() == Path(log).resolve() for log in logs):
         raise DojoError("--from-log reads the run dir's own games.jsonl; give another --run-dir")
-    source = f"replaying {games} games from {args.from_log}" if records else f"playing {games} games"
+    source = f"replaying {games} games from {' '.join(logs)}" if records else f"playing {games} games"
     print(f"Opponent model for {env_id} vs {opponent_name}: {source}; run dir {run_dir}")
     print(f"{'games':>9} {'model top-1':>12} {'baseline':>9} {'moves':>6}")
     history = [Scores()]
@@ -191,7 +225,7 @@ def train_opponent_model(args: argparse.Namespace) -> int:
                 printed = played
     if records and config.offline_epochs:
         predictor.fit(sequences, config.offline_epochs)
-    predictor.save(run_dir / OPPONENT_MODEL_FILE, env_id, env_kwargs, opponent_name)
+    save_opponent_model(predictor, run_dir / OPPONENT_MODEL_FILE, env_id, env_kwargs, opponent_name)
     last = window(history, BLOCK)
     print(f"Saved {run_dir / OPPONENT_MODEL_FILE} and {run_dir / GAMES_LOG}")
     print(json.dumps({"top1_accuracy": round(last.accuracy(), 4),

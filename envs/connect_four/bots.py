@@ -112,10 +112,15 @@ class MinimaxBot:
         return minimax_move(Board.from_planes(obs), self.depth)
 
 
+MAX_MINIMAX_DEPTH = 8  # about 0.15 s a move from the empty board; 9 takes 0.7 s, and deeper ones grow fast
+
+
 def minimax_bot(rng: np.random.Generator, depth_text: str) -> MinimaxBot:
-    """``minimax:K``: K plies deep."""
-    if not depth_text.isdigit() or int(depth_text) < 1:
-        raise ValueError(f"minimax depth must be a positive integer, got 'minimax:{depth_text}' (e.g. 'minimax:4')")
+    """``minimax:K``: K plies deep (1..MAX_MINIMAX_DEPTH)."""
+    digits = depth_text.isascii() and depth_text.isdigit() and len(depth_text) <= 3
+    if not digits or not 1 <= int(depth_text) <= MAX_MINIMAX_DEPTH:
+        raise ValueError(f"minimax depth must be 1..{MAX_MINIMAX_DEPTH}, got {('minimax:' + depth_text)[:40]!r} "
+                         "(e.g. 'minimax:4')")
     return MinimaxBot(int(depth_text))
 
 

@@ -51,6 +51,9 @@ def _is_int(value: object) -> bool:
     return not isinstance(value, bool) and isinstance(value, int | np.integer)
 
 
+MAX_SIZE = 64  # cells per side an env takes: bigger is a typo, and its planes and searches get needlessly big
+
+
 class MazeEnv(gym.Env):
     metadata = {"render_modes": ["human", "rgb_array"], "render_fps": 10}
 
@@ -68,8 +71,8 @@ class MazeEnv(gym.Env):
         max_steps: int | None = None,
         pixel_size: int = 64,
     ) -> None:
-        if not _is_int(size) or size < MIN_SIZE:
-            raise ValueError(f"maze size must be an int >= {MIN_SIZE} cells, got {size!r}")
+        if not _is_int(size) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"maze size must be an int >= {MIN_SIZE} and <= {MAX_SIZE} cells, got {size!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"unknown obs_mode {obs_mode!r}; allowed: {', '.join(OBS_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -89,8 +92,8 @@ class MazeEnv(gym.Env):
             max_steps = 4 * num_cells
         if not _is_int(max_steps) or max_steps < 1:
             raise ValueError(f"max_steps must be an int >= 1, got {max_steps!r}")
-        if not _is_int(pixel_size) or pixel_size < 8:
-            raise ValueError(f"pixel_size must be an int >= 8, got {pixel_size!r}")
+        if not _is_int(pixel_size) or not 8 <= pixel_size <= 512:
+            raise ValueError(f"pixel_size must be an int from 8 to 512, got {pixel_size!r}")
 
         self.size = int(size)
         self.num_cells = num_cells

@@ -32,7 +32,7 @@ from gymnasium import spaces
 from envs.common import HumanWindow, downscale, keys_to_action
 from envs.registry import SNAKE
 from envs.snake.render import SnakeRenderer
-from envs.snake.rules import APPLE, BODY, FREE, FULL, HEAD, MIN_SIZE, NUM_PLANES, SnakeRules, order_step
+from envs.snake.rules import APPLE, BODY, FREE, FULL, HEAD, MAX_SIZE, MIN_SIZE, NUM_PLANES, SnakeRules, order_step
 
 OBS_MODES: tuple[str, ...] = ("planes", "pixels")
 DISPLAY_BOARD_PX = 640  # big boards get smaller cells so the display frame stays on screen
@@ -63,8 +63,8 @@ class SnakeEnv(gym.Env):
         max_steps_without_food: int | None = None,
         pixel_size: int = 64,
     ) -> None:
-        if not _is_int(size) or size < MIN_SIZE:
-            raise ValueError(f"snake size must be an int >= {MIN_SIZE}, got {size!r}")
+        if not _is_int(size) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"snake size must be an int >= {MIN_SIZE} and <= {MAX_SIZE}, got {size!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"unknown obs_mode {obs_mode!r}; allowed: {', '.join(OBS_MODES)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -80,8 +80,8 @@ class SnakeEnv(gym.Env):
             max_steps_without_food = default_max_steps_without_food(int(size))
         if not _is_int(max_steps_without_food) or max_steps_without_food < 1:
             raise ValueError(f"max_steps_without_food must be an int >= 1, got {max_steps_without_food!r}")
-        if not _is_int(pixel_size) or pixel_size < 8:
-            raise ValueError(f"pixel_size must be an int >= 8, got {pixel_size!r}")
+        if not _is_int(pixel_size) or not 8 <= pixel_size <= 512:
+            raise ValueError(f"pixel_size must be an int from 8 to 512, got {pixel_size!r}")
 
         self.size = int(size)
         self.obs_mode = obs_mode

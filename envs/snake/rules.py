@@ -18,6 +18,7 @@ ROW_STEP: tuple[int, ...] = (-1, 0, 1, 0)
 COL_STEP: tuple[int, ...] = (0, 1, 0, -1)
 START_LENGTH = 3
 MIN_SIZE = 4
+MAX_SIZE = 64  # a board bigger than this is a typo, and its planes and search would not fit
 NO_CELL = -1
 # The planes observation (uint8 (4, size, size), values 0..255): the body valued by its place (255 at the head,
 # ``order_step`` less per segment towards the tail, never below 1), the head, the apple, the cells without snake.
@@ -45,8 +46,8 @@ class SnakeRules:
     """One game of single-player Snake on a ``size`` x ``size`` board surrounded by walls."""
 
     def __init__(self, size: int) -> None:
-        if isinstance(size, bool) or not isinstance(size, int | np.integer) or size < MIN_SIZE:
-            raise ValueError(f"snake board size must be an int >= {MIN_SIZE}, got {size!r}")
+        if isinstance(size, bool) or not isinstance(size, int | np.integer) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"snake board size must be an int >= {MIN_SIZE} and <= {MAX_SIZE}, got {size!r}")
         self.size = int(size)
         self.area = self.size * self.size
         # free_cells[:free_count] are the cells without snake; free_slot[cell] is where a cell sits in it.

@@ -82,8 +82,8 @@ class TronEnv(gym.Env):
             raise ValueError(f"opening_moves must be an int >= 0, got {opening_moves!r}")
         if obs_mode not in OBS_MODES:
             raise ValueError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
-        if isinstance(pixel_size, bool) or not isinstance(pixel_size, (int, np.integer)) or pixel_size <= 0:
-            raise ValueError(f"pixel_size must be a positive int, got {pixel_size!r}")
+        if isinstance(pixel_size, bool) or not isinstance(pixel_size, (int, np.integer)) or not 1 <= pixel_size <= 512:
+            raise ValueError(f"pixel_size must be an int from 1 to 512, got {pixel_size!r}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}"

@@ -25,6 +25,7 @@ UP, RIGHT, DOWN, LEFT = 0, 1, 2, 3
 HEADING_DELTAS = ((-1, 0), (0, 1), (1, 0), (0, -1))
 EMPTY = 0  # grid value of a free cell; seat s's trail cells hold s + 1
 MIN_SIZE = 4
+MAX_SIZE = 64  # an arena bigger than this is a typo; its planes and flood fills would be needlessly big
 # The observation planes (seen from one seat), shared by the env that builds them and the opponents that read
 # them: own head, own neck (previous head: head minus neck is the heading), own trail (head included), the
 # same three for the other seat, and an all-ones arena plane.
@@ -75,8 +76,8 @@ class TronGame:
     )
 
     def __init__(self, size: int = 16) -> None:
-        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or size < MIN_SIZE:
-            raise ValueError(f"size must be an int >= {MIN_SIZE}, got {size!r}")
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) or not MIN_SIZE <= size <= MAX_SIZE:
+            raise ValueError(f"size must be an int >= {MIN_SIZE} and <= {MAX_SIZE}, got {size!r}")
         self.size = int(size)
         # The owner of every cell, row-major. Per-tick checks read this bytearray (plain python indexing is
         # several times faster than numpy scalar access); ``grid`` is a numpy view of the same memory.

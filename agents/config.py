@@ -52,7 +52,9 @@ DEFAULT_FLOAT_RANGE = (-1e9, 1e9)
 MAX_TEXT = 4096  # characters of a text field (paths, opponent names)
 MAX_ITEMS = 64  # entries of a list field (layer widths, curriculum)
 TRAINER_SETTINGS = ("steps", "eval_every", "eval_episodes", "checkpoint_every")  # --set keys of the trainer itself
-GLOB_PATH_PREFIXES = {"encoder": "ae:"}  # text fields that name a file: --set encoder=ae:runs/x-*/ae.pt is expanded
+AE_ENCODER_PREFIX = "ae:"  # encoder=ae:PATH: a frozen autoencoder encoder
+# text fields that name a file: --set encoder=ae:runs/x-*/ae.pt is expanded
+GLOB_PATH_PREFIXES = {"encoder": AE_ENCODER_PREFIX}
 
 
 def load_presets() -> dict[str, dict[str, dict[str, Any]]]:

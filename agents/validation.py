@@ -194,7 +194,9 @@ def check_autoencoder_record(check: Checker, spaces: dict[str, Any], encoder: st
         raise check.fail("spaces.autoencoder", f"is missing: the agent reads through {encoder} but does not carry "
                                                "that encoder's weights")
     record = check.dict(record, "spaces.autoencoder", ("source", "input_shape", "channels", "latent", "encoder"))
-    if "ae:" + check.text(record["source"], "spaces.autoencoder.source") != encoder:
+    from agents.config import AE_ENCODER_PREFIX
+
+    if AE_ENCODER_PREFIX + check.text(record["source"], "spaces.autoencoder.source") != encoder:
         raise check.fail("spaces.autoencoder.source", f"does not match the config's encoder {encoder}")
     shape = check.list(record["input_shape"], "spaces.autoencoder.input_shape", 3)
     for dim in shape:
@@ -350,8 +352,8 @@ def check_learner(check: Checker, data: dict[str, Any], config: Any, play: Any, 
 # ---- whole files ----------------------------------------------------------------------------------------------
 def check_agent(check: Checker, data: dict[str, Any], resumable: bool) -> None:
     from agents import agent_module
-    from agents.common import AE_ENCODER_PREFIX, check_env_id
-    from agents.config import build_config
+    from agents.common import check_env_id
+    from agents.config import AE_ENCODER_PREFIX, build_config
     from agents.games.lookahead import check_lookahead
     from agents.games.settings import PlayConfig, split_config
 

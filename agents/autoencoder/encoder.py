@@ -7,12 +7,10 @@ from typing import Any
 
 from agents.autoencoder.checkpoint import load_autoencoder
 from agents.common import input_scale, obs_shape
-from agents.config import build_config
+from agents.config import AE_ENCODER_PREFIX, build_config
 from agents.errors import DojoError
 from nets import ENCODER_KINDS, make_encoder
 from nets.autoencoder import AutoencoderConfig, ConvEncoder, FrozenLatentFeatures
-
-AE_ENCODER_PREFIX = "ae:"  # encoder=ae:PATH: a frozen autoencoder encoder
 
 
 def build_encoder(spaces: dict[str, Any], kind: str, hidden: tuple[int, ...], activation: str,

@@ -86,8 +86,8 @@ def sweep(args: argparse.Namespace) -> int:
 # ---- the job ---------------------------------------------------------------------------------------------------
 def new_job(args: argparse.Namespace) -> SweepJob:
     """Check everything the user gave before Ray starts (a bad space or env fails in seconds, as one line)."""
-    from agents.common import new_run_dir
     from agents.config import preset_for
+    from agents.rundir import new_run_dir
 
     if not args.env or not args.agent:
         raise DojoError("sweep needs --env and --agent (or --resume DIR); see: python main.py list")

@@ -365,6 +365,8 @@ def check_agent(check: Checker, data: dict[str, Any], resumable: bool) -> None:
     config = build_config(module.CONFIG, values)
     play = None
     if getattr(module.LEARNER, "takes_play", False):
+        if data.get("play") is not None and old_play:
+            raise check.fail("config", f"{', '.join(sorted(old_play))} belongs in play, not in the algorithm's config")
         stored = check.dict(data["play"], "play") if data.get("play") is not None else old_play
         play = build_config(PlayConfig, stored)
         obs_mode = data["env_kwargs"].get("obs_mode", "planes")

@@ -244,7 +244,7 @@ def test_trainer_settings_can_be_set_with_set(tmp_path):
 def test_export_writes_nothing_that_eval_would_refuse(good, tmp_path, capsys):
     out = tmp_path / "copy.pt"
     assert main.main(["export", str(good), "--out", str(out), "--set", "search_depth=2"]) == 2
-    assert "search_depth needs Connect Four, Tron or Snake" in one_line_error(capsys)
+    assert "search_depth needs Snake, Connect Four, Tron" in one_line_error(capsys)
     assert not out.exists()
 
 

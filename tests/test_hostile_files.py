@@ -87,8 +87,9 @@ BROKEN_CHECKPOINTS = [
     ("config.hidden", with_field([4000, 4000]), "do not fit"),  # built on the meta device: nothing allocated
     ("spaces.action.n", with_field(3e6), "spaces.action.n must be a whole number"),
     ("spaces.action.n", with_field(3_000_000), "spaces.action.n must be"),
-    ("config.search_depth", with_field(99), "search_depth must be at most 6"),
-    ("config.search_depth", with_field(2), "search_depth needs Connect Four, Tron or Snake"),
+    ("play.search_depth", with_field(99), "search_depth must be at most 6"),
+    ("play.search_depth", with_field(2), "search_depth needs Snake, Connect Four, Tron"),
+    ("config.search_depth", with_field(2), "search_depth belongs in play"),
     ("config.encoder", with_field("ae:/tmp/no-such-fifo"), "spaces.autoencoder is missing"),
     ("config.batch_size", with_field(float("inf")), "batch_size expects a whole number"),
     ("metrics.best_eval", with_field("great"), "metrics.best_eval must be a number"),

@@ -12,6 +12,7 @@ import main
 from agents.autoencoder import autoencoder_payload
 from agents.checkpoint import save_checkpoint
 from agents.errors import DojoError
+from agents.games.opponent import save_opponent_model
 from agents.games.opponent_games import make_game_env, read_log, replay_game
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
@@ -167,7 +168,7 @@ def test_tron_arrow_points_where_the_model_expects_the_human_to_go(app):
 def test_opponent_model_option_loads_a_model_and_rejects_bad_files(app, tmp_path, capsys):
     env = make_game_env(C4, {})
     trained = OpponentPredictor(env.observation_space.shape, 7, seed=3)
-    trained.save(tmp_path / "model.pt", C4, {}, "pattern")
+    save_opponent_model(trained, tmp_path / "model.pt", C4, {}, "pattern")
     screen = play_screen(C4, opponent="random", opponent_model=str(tmp_path / "model.pt"))
     for mine, theirs in zip(screen.watcher.predictor.model.parameters(), trained.model.parameters()):
         assert torch.equal(mine, theirs)

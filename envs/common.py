@@ -95,12 +95,18 @@ PATTERN_NOISE = 0.05  # share of moves a pattern bot plays at random: a habit, n
 
 def random_allowed(mask: np.ndarray | list[bool], rng: np.random.Generator) -> int:
     """A uniformly random action among the True entries of ``mask`` (among all actions if none is True)."""
-    # rng.random() costs a third of rng.integers() per call, which matters at tens of thousands of steps/s.
-    flags = mask.tolist() if isinstance(mask, np.ndarray) else mask
-    allowed = [action for action, ok in enumerate(flags) if ok]
+    # rng.random() costs a third of rng.integers() per call, and the allowed list of a mask is looked up by its
+    # bytes (a handful of distinct masks per game): this runs at every env step of a bot game.
+    key = mask.tobytes() if isinstance(mask, np.ndarray) and mask.dtype == np.bool_ else bytes(map(bool, mask))
+    allowed = _ALLOWED.get(key)
+    if allowed is None:
+        allowed = _ALLOWED.setdefault(key, [action for action, ok in enumerate(key) if ok])
     if not allowed:
-        return int(rng.random() * len(mask))
+        return int(rng.random() * len(key))
     return allowed[int(rng.random() * len(allowed))]
+
+
+_ALLOWED: dict[bytes, list[int]] = {}  # mask bytes -> its allowed actions (at most 2**7 masks in Dojo's games)
 
 
 class RandomBot:

@@ -152,11 +152,11 @@ def make_bot(env_id: str, spec: str | Bot, rng: np.random.Generator) -> Bot:
         raise ValueError(f"{title} has no built-in opponents")
     if not isinstance(spec, str):
         raise ValueError(f"unknown {known.title} opponent {spec!r}; choose one of {', '.join(known.bots)}")
-    name, colon, argument = spec.partition(":")
-    takes_argument = [key for key in known.bots if ":" in key and key.split(":")[0] == name]
-    if not colon and spec in known.bots:
+    if spec in known.bots and ":" not in spec:  # the common case first: envs build their bot at every reset
         factory: Callable[..., Bot] = load(known.bots[spec])
         return factory(rng)
+    name, colon, argument = spec.partition(":")
+    takes_argument = [key for key in known.bots if ":" in key and key.split(":")[0] == name]
     if colon and takes_argument:
         return load(known.bots[takes_argument[0]])(rng, argument)
     raise ValueError(f"unknown {known.title} opponent {spec!r}; choose one of {', '.join(known.bots)}")

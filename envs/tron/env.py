@@ -38,9 +38,7 @@ from envs.common import Bot, HumanWindow, downscale
 from envs.registry import TRON, make_bot
 from envs.tron.render import TronRenderer
 from envs.tron.rules import (
-    ACTION_DELTAS,
     ARENA,
-    EMPTY,
     OTHER_HEAD,
     OWN_HEAD,
     OWN_NECK,
@@ -172,8 +170,8 @@ class TronEnv(gym.Env):
             )
         seat = self.agent_seat
         other = 1 - seat
-        shared = self._safe[other]
-        safe = shared.copy()  # info's copy: infos never share an object between steps
+        shared = self._safe[other]  # a read-only constant
+        safe = shared.copy()  # info's copy: infos never share an object between steps (check_env)
         plain = self._plain_planes
         board = self._views[seat].copy()  # the agent's planes before the tick, for an opponent model
         # The opponent sees what the agent would in its seat: a snapshot of the agent can play it.
@@ -181,7 +179,7 @@ class TronEnv(gym.Env):
         self._opponent_turn = (other_action, board, safe)
         actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
         reward, terminated, truncated = self._advance(*actions, seat)
-        info = {"winner": game.winner, "agent_seat": seat, "steps": game.steps, "action_mask": self._masks[seat],
+        info = {"winner": game.winner, "agent_seat": seat, "steps": game.steps, "action_mask": self._masks[seat].copy(),
                 "opponent_move": other_action, "opponent_board": board, "opponent_mask": safe}
         obs = self._views[seat].copy() if plain else self._observation(seat)
         return obs, reward, terminated, truncated, info
@@ -294,18 +292,13 @@ class TronEnv(gym.Env):
 
     def _refresh_masks(self) -> None:
         game = self.game
-        size, cells = game.size, game.cells
         for seat in (0, 1):
-            row, col = game.heads[seat]
-            code = 0
-            for bit, (d_row, d_col) in zip((1, 2, 4), ACTION_DELTAS[game.headings[seat]]):
-                r, c = row + d_row, col + d_col
-                if 0 <= r < size and 0 <= c < size and cells[r * size + c] == EMPTY:
-                    code |= bit
+            code = game.safe_code(seat)
             # The opponent gets the raw safety (all False when every move crashes); the agent's mask never
-            # empties, following the API's convention that some action is always allowed.
+            # empties, following the API's convention that some action is always allowed. Both are shared
+            # read-only constants; what leaves the env (infos, action_mask_for) is a copy.
             self._safe[seat] = SAFE_MASKS[code]
-            self._masks[seat] = SAFE_MASKS[code or 7].copy()
+            self._masks[seat] = SAFE_MASKS[code or 7]
 
     def _reset_views(self) -> None:
         """The views of the start position: built once, then copied (every reset starts there)."""
@@ -376,7 +369,7 @@ class TronEnv(gym.Env):
             "winner": self.game.winner,
             "agent_seat": self.agent_seat,
             "steps": self.game.steps,
-            "action_mask": self._masks[seat],
+            "action_mask": self._masks[seat].copy(),
             **self._opponent_info(),
         }
 

@@ -15,6 +15,8 @@ Coordinates are (row, col) with row 0 at the top; headings are 0 up, 1 right, 2 
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from envs.bitboard import to_bitboard
@@ -44,6 +46,25 @@ ACTION_DELTAS = tuple(
 )
 
 
+@functools.cache
+def move_targets(size: int) -> tuple[tuple[tuple[int, int, int], ...], ...]:
+    """[heading][flat head cell] -> the flat cells the actions (left, straight, right) move to, ``size * size``
+    where a move leaves the arena: the masks are then three lookups a seat instead of bounds arithmetic."""
+    off_board = size * size
+    table = []
+    for heading in range(4):
+        row_table = []
+        for cell in range(off_board):
+            row, col = divmod(cell, size)
+            moves = []
+            for d_row, d_col in ACTION_DELTAS[heading]:
+                r, c = row + d_row, col + d_col
+                moves.append(r * size + c if 0 <= r < size and 0 <= c < size else off_board)
+            row_table.append(tuple(moves))
+        table.append(tuple(row_table))
+    return tuple(table)
+
+
 def relative_action(heading: int, direction: int) -> int:
     """An absolute direction (0 up, 1 right, 2 down, 3 left) as the relative action that turns a cycle heading
     ``heading`` that way; reversing is impossible on a light cycle, so the opposite direction means straight on."""
@@ -57,6 +78,20 @@ def start_positions(size: int) -> tuple[tuple[int, int, int], tuple[int, int, in
     """
     row, col = (size - 1) // 2, size // 4
     return (row, col, RIGHT), (size - 1 - row, size - 1 - col, LEFT)
+
+
+@functools.cache
+def _start_state(size: int) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], tuple[tuple[int, int], ...], bytes]:
+    """(heads, headings, necks, owner cells) of the start position, built once per size (envs reset often)."""
+    cells = bytearray(size * size)
+    heads, headings, necks = [], [], []
+    for seat, (row, col, heading) in enumerate(start_positions(size)):
+        d_row, d_col = HEADING_DELTAS[heading]
+        heads.append((row, col))
+        headings.append(heading)
+        necks.append((row - d_row, col - d_col))
+        cells[row * size + col] = seat + 1
+    return tuple(heads), tuple(headings), tuple(necks), bytes(cells)
 
 
 class TronGame:
@@ -103,19 +138,13 @@ class TronGame:
         return 1 << (cell[0] * (self.size + 1) + cell[1])
 
     def reset(self) -> None:
-        self.cells[:] = bytes(len(self.cells))
-        self.heads: list[tuple[int, int]] = []
-        self.headings: list[int] = []
-        self.necks: list[tuple[int, int]] = []
-        self.paths: list[list[tuple[int, int]]] = [[], []]
-        for seat, (row, col, heading) in enumerate(start_positions(self.size)):
-            self.heads.append((row, col))
-            self.headings.append(heading)
-            d_row, d_col = HEADING_DELTAS[heading]
-            # A virtual neck behind the start cell, so the heading can be read off head minus neck.
-            self.necks.append((row - d_row, col - d_col))
-            self.paths[seat].append((row, col))
-            self.cells[row * self.size + col] = seat + 1
+        (head_0, head_1), headings, necks, cells = _start_state(self.size)
+        self.cells[:] = cells
+        self.heads: list[tuple[int, int]] = [head_0, head_1]
+        self.headings: list[int] = list(headings)
+        # A virtual neck behind each start cell, so the heading can be read off head minus neck.
+        self.necks: list[tuple[int, int]] = list(necks)
+        self.paths: list[list[tuple[int, int]]] = [[head_0], [head_1]]
         self.crashed = [False, False]
         self.crash_cells: list[tuple[int, int] | None] = [None, None]
         self.steps = 0
@@ -207,15 +236,19 @@ class TronGame:
         size = self.size
         return 0 <= row < size and 0 <= col < size and self.cells[row * size + col] == EMPTY
 
+    def safe_code(self, seat: int) -> int:
+        """:meth:`safe_actions` as bits (1: left, 2: straight, 4: right): the hot path of the env's masks."""
+        row, col = self.heads[seat]
+        cells, off_board = self.cells, self.size * self.size
+        left, straight, right = move_targets(self.size)[self.headings[seat]][row * self.size + col]
+        return ((left != off_board and cells[left] == EMPTY)
+                | (straight != off_board and cells[straight] == EMPTY) << 1
+                | (right != off_board and cells[right] == EMPTY) << 2)
+
     def safe_actions(self, seat: int) -> list[bool]:
         """Per action: whether it avoids crashing into a wall or trail right away (head-on meetings aside)."""
-        row, col = self.heads[seat]
-        size, cells = self.size, self.cells
-        safe = []
-        for d_row, d_col in ACTION_DELTAS[self.headings[seat]]:
-            r, c = row + d_row, col + d_col
-            safe.append(0 <= r < size and 0 <= c < size and cells[r * size + c] == EMPTY)
-        return safe
+        code = self.safe_code(seat)
+        return [bool(code & 1), bool(code & 2), bool(code & 4)]
 
     def safe_mask(self, seat: int) -> np.ndarray:
         """:meth:`safe_actions` as a bool array of shape (3,)."""

@@ -1,7 +1,7 @@
 """Dojo's agents. ``load_agent(path)`` turns a checkpoint into a policy: ``agent.act(obs, action_mask=None)``.
 
-Each agent is one module (``dqn``, ``ppo``, ``reinforce``, ``qlearning``) that defines ``CONFIG`` (a typed
-dataclass), ``LEARNER`` (collects experience and learns, one ``advance()`` at a time) and ``load_policy``.
+Each agent is one module (``dqn``, ``ppo``, ``reinforce``, ``qlearning``, ``alphazero``) that defines ``CONFIG``
+(a typed dataclass), ``LEARNER`` (collects experience and learns, one ``advance()`` at a time) and ``load_policy``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import numpy as np
 
 from agents.errors import DojoError
 
-AGENT_NAMES: tuple[str, ...] = ("dqn", "ppo", "reinforce", "qlearning")
+AGENT_NAMES: tuple[str, ...] = ("dqn", "ppo", "reinforce", "qlearning", "alphazero")
 
 
 class Agent(Protocol):

@@ -95,6 +95,8 @@ class Trainer:
         self.device = pick_device(device)
         set_torch_threads(self.device, getattr(config, "torch_threads", 1))
         self.learner = module.LEARNER(env_id, self.env_kwargs, config, self.device, self.seed, render_mode)
+        # A learner may name its evaluation opponent in its config (alphazero's reference): it overrides the env's.
+        self.eval_env_kwargs.update(getattr(self.learner, "eval_env_kwargs", {}))
 
         self.history = History()
         self.best_eval = -math.inf

@@ -1,7 +1,7 @@
 """AlphaZero speed on this machine: self-play simulations/s, where the time goes, games/hour and move time.
 
 For each game, the learner of the preset (``--set`` overrides it; ``--checkpoint`` loads trained weights instead of
-a fresh network) plays self-play moves without training until ``--min-games`` games have finished. The time is
+a fresh network) plays self-play games without training until every parallel game has finished once. The time is
 split three ways: the network (the evaluator callback, batched), the engine (copy, apply, legal_actions, planes,
 movers, is_over, result of envs/<game>/rules.py, timed by wrappers that add ~0.3 us a call) and the tree (the rest:
 selection, expansion, backup, batching). Then single-game play: the loaded agent's move time at its top level
@@ -10,7 +10,7 @@ selection, expansion, backup, batching). Then single-game play: the loaded agent
 Wall-clock numbers depend on what else runs: on a shared machine compare the CPU-time column too.
 Prints a table and a final JSON line.
 
-    python bench/bench_alphazero.py [--env dojo/ConnectFour-v0] [--min-games 16] [--set simulations=100 ...]
+    python bench/bench_alphazero.py [--env dojo/ConnectFour-v0] [--checkpoint PATH] [--set simulations=100 ...]
 """
 
 from __future__ import annotations
@@ -94,32 +94,40 @@ def learner_for(env_id: str, overrides: list[str], checkpoint: str | None) -> Al
     return AlphaZeroLearner(env_id, {}, config, torch.device("cpu"), 0)
 
 
-def self_play(learner: AlphaZeroLearner, min_games: int, max_seconds: float) -> dict[str, float]:
+def self_play(learner: AlphaZeroLearner, max_seconds: float) -> dict[str, float]:
+    """Self-play without training until every game slot has finished its first game (or the time cap): the
+    first games of all slots give an unbiased mean length (the first few to finish are the short ones)."""
     learner.config.min_replay = 10**12  # no training: this measures self-play alone
     learner.advance()  # warm-up: the first batches pay for oneDNN's kernel setup
+    learner.games = [learner._new_game() for _ in learner.games]
     before = dict(learner.search_stats)
     clock = EngineClock()
     clock.install()
-    lengths: list[int] = []
+    first_lengths: dict[int, int] = {}
     moves = 0
     wall, cpu = time.perf_counter(), time.process_time()
     try:
-        while len(lengths) < min_games and time.perf_counter() - wall < max_seconds:
+        while len(first_lengths) < len(learner.games) and time.perf_counter() - wall < max_seconds:
+            lengths = [len(game.moves) + 1 for game in learner.games]
             steps = learner.steps
-            lengths += [int(game["length"]) for game in learner.advance()]
+            learner.advance()
             moves += learner.steps - steps
+            for slot, game in enumerate(learner.games):
+                if not game.moves and slot not in first_lengths:  # the slot's first game just ended
+                    first_lengths[slot] = lengths[slot]
     finally:
         clock.remove()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     stats = {key: learner.search_stats[key] - before[key] for key in before}
     network, engine = stats["evaluator_s"], clock.seconds
-    plies = float(np.mean(lengths)) if lengths else float("nan")
+    plies = float(np.mean(list(first_lengths.values()))) if first_lengths else float("nan")
     return {"sims_per_s": stats["simulations"] / wall, "sims_per_cpu_s": stats["simulations"] / cpu,
             "network_share": network / wall, "engine_share": engine / wall,
             "tree_share": max(0.0, wall - network - engine) / wall,
             "positions_per_sim": stats["positions"] / max(1.0, stats["simulations"]),
             "moves_per_s": moves / wall, "mean_plies": plies, "games_per_hour": 3600 * moves / wall / plies,
-            "finished_games": len(lengths), "wall_s": wall, "cpu_s": cpu}
+            "games_per_cpu_hour": 3600 * moves / cpu / plies, "finished_slots": len(first_lengths),
+            "wall_s": wall, "cpu_s": cpu}
 
 
 def play(policy: AlphaZeroPolicy, positions: list[np.ndarray]) -> dict[str, float]:
@@ -145,8 +153,7 @@ def sample_positions(learner: AlphaZeroLearner, count: int) -> list[np.ndarray]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", choices=GAMES, help="one game (default: both)")
-    parser.add_argument("--min-games", type=int, default=16, help="self-play games to finish per game (default 16)")
-    parser.add_argument("--max-seconds", type=float, default=300.0, help="self-play time cap per game (default 300)")
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="self-play time cap per game (default 600)")
     parser.add_argument("--play-moves", type=int, default=5, help="single-game moves timed (default 5)")
     parser.add_argument("--checkpoint", help="an alphazero checkpoint: its network and config (one game)")
     parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="config overrides")
@@ -155,10 +162,10 @@ def main() -> None:
     games = [load_checkpoint(args.checkpoint)["env_id"]] if args.checkpoint else [args.env] if args.env else GAMES
     results: dict[str, Any] = {"torch_threads": 1}
     print(f"{'game':<22}{'sims/s':>9}{'sims/cpu-s':>11}{'network':>9}{'engine':>8}{'tree':>7}{'moves/s':>9}"
-          f"{'plies':>7}{'games/h':>9}{'move s':>8}{'at sims':>8}", flush=True)
+          f"{'plies':>7}{'games/h':>9}{'games/cpu-h':>12}{'move s':>8}{'cpu s':>7}{'at sims':>8}", flush=True)
     for env_id in games:
         learner = learner_for(env_id, args.set, args.checkpoint)
-        selfplay = self_play(learner, args.min_games, args.max_seconds)
+        selfplay = self_play(learner, args.max_seconds)
         policy = learner.policy.with_budget(learner.config.play_simulations)
         single = play(policy, sample_positions(learner, args.play_moves))
         results[env_id] = {**{key: round(value, 4) for key, value in {**selfplay, **single}.items()},
@@ -168,7 +175,8 @@ def main() -> None:
         print(f"{env_id:<22}{selfplay['sims_per_s']:>9.0f}{selfplay['sims_per_cpu_s']:>11.0f}"
               f"{selfplay['network_share']:>9.0%}{selfplay['engine_share']:>8.0%}{selfplay['tree_share']:>7.0%}"
               f"{selfplay['moves_per_s']:>9.1f}{selfplay['mean_plies']:>7.1f}{selfplay['games_per_hour']:>9.0f}"
-              f"{single['move_s']:>8.2f}{single['simulations']:>8}", flush=True)
+              f"{selfplay['games_per_cpu_hour']:>12.0f}{single['move_s']:>8.2f}{single['move_cpu_s']:>7.2f}"
+              f"{single['simulations']:>8}", flush=True)
     print(json.dumps(results))
 
 

@@ -168,11 +168,13 @@ class NetworkEvaluator:
 
     def __init__(self, net: PolicyValueNet, device: torch.device) -> None:
         self.net, self.device = net, device
+        self.version = 0
         self.refresh()
 
     def refresh(self) -> None:
         """Rebuild the inference copy after the network's weights changed."""
         self.inference = self.net.inference_copy()
+        self.version += 1
 
     @torch.inference_mode()
     def __call__(self, planes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -194,6 +196,7 @@ class AlphaZeroPolicy:
         if self.simulations < 2:
             raise DojoError(f"simulations must be at least 2, got {self.simulations}")
         self.device = evaluator.device
+        self._last: tuple[bytes, Tree | None] | None = None  # (observation, its searched tree): see ``searched``
 
     def with_budget(self, simulations: int) -> AlphaZeroPolicy:
         """The same network searching ``simulations`` per move (a level of the difficulty ladder)."""
@@ -221,8 +224,18 @@ class AlphaZeroPolicy:
             visits = np.where(np.asarray(mask, dtype=bool), visits, -1.0)
         return int(visits.argmax())
 
+    def searched(self, obs: Any) -> Tree | None:
+        """The search tree of one observation (None once its game is over). The last one is kept: the app asks
+        for ``explain`` and then ``act`` on the same position, and the search is deterministic."""
+        key = np.asarray(obs).tobytes() + bytes(f"{self.evaluator.version}", "ascii")
+        if self._last is None or self._last[0] != key:
+            trees = self._trees(np.asarray(obs)[None])
+            self._search(trees)
+            self._last = (key, trees[0])
+        return self._last[1]
+
     def act(self, obs: Any, action_mask: np.ndarray | None = None) -> int:
-        return int(self.act_batch(np.asarray(obs)[None], None if action_mask is None else action_mask[None])[0])
+        return self._best(self.searched(obs), action_mask)
 
     def act_batch(self, obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
         """The most visited move of each position, all positions searched together (their leaves batched)."""
@@ -233,11 +246,10 @@ class AlphaZeroPolicy:
 
     def explain(self, obs: Any, action_mask: np.ndarray | None = None) -> dict[str, Any]:
         """The search's visit distribution (the bars), its visit counts, the network's priors and the root value."""
-        tree = self._trees(np.asarray(obs)[None])[0]
+        tree = self.searched(obs)
         if tree is None:
             zeros = [0.0] * self.game.n_actions
             return {"kind": "probabilities", "values": zeros, "visits": zeros, "prior": zeros, "value": 0.0}
-        self._search([tree])
         visits = tree.visit_counts(0)
         return {"kind": "probabilities", "values": (visits / max(1.0, visits.sum())).tolist(),
                 "visits": visits.tolist(), "prior": tree.root_priors(0).tolist(), "value": tree.root_value(0)}

@@ -135,7 +135,7 @@ def immediate_wins(count: int) -> list[tuple[Board, int]]:
 
 
 def test_tiny_self_play_learns_to_take_immediate_wins():
-    """200 games of cheap self-play teach the network's raw prior to point at a winning column (the search finds
+    """120 games of cheap self-play teach the network's raw prior to point at a winning column (the search finds
     those wins and its visits become the policy targets); nothing but self-play is seen."""
     config = AlphaZeroConfig(games=32, simulations=8, fast_simulations=0, channels=16, blocks=1, value_hidden=16,
                              min_replay=256, train_interval=128, batch_size=64, sample_reuse=16,
@@ -143,7 +143,7 @@ def test_tiny_self_play_learns_to_take_immediate_wins():
     learner = AlphaZeroLearner("dojo/ConnectFour-v0", {}, config, torch.device("cpu"), seed=3)
     positions = immediate_wins(40)
     before = winning_prior(learner, positions)
-    while learner.episodes < 200:
+    while learner.episodes < 120:
         learner.advance()
     after = winning_prior(learner, positions)
     assert before < 0.2 and after > before + 0.08, (before, after)

@@ -103,6 +103,8 @@ def agent_fit(agent: str, env_id: str) -> str | None:
         return f"{agent} needs discrete actions"
     if agent == "qlearning" and not spaces.flat_obs:
         return "qlearning needs flat observations, not grids"
+    if agent == "alphazero" and env_id not in envs.TWO_PLAYER:
+        return "alphazero searches the two-player games' rules"
     return None
 
 

@@ -6,7 +6,8 @@ went in. Every shape comes from the (C, H, W) input shape and the action count i
 
 On a CPU, search evaluates the network thousands of times a second, so :meth:`PolicyValueNet.inference_copy`
 folds each batch norm into its convolution and stores activations channels-last: the same function (to float
-rounding), measured about 1.8x faster per batch here (bench/bench_alphazero.py).
+rounding); measured on the residual body (32 channels, 4 blocks, one thread, 64 Connect Four positions) 21.7 ms
+a batch before, 11.8 ms after.
 """
 
 from __future__ import annotations

@@ -177,3 +177,20 @@ def test_bad_settings_are_one_line_errors(capsys, tmp_path, argv, message):
     assert main.main([*command, *argv]) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "Traceback" not in error and message in error, error
+
+
+@pytest.mark.parametrize("capacity", [3, 5, 10])
+def test_replay_keeps_its_newest_positions_when_replay_size_changes_on_resume(capacity):
+    from agents.positions import Replay
+
+    saved = Replay(5, (1, 2, 4), 3)
+    for value in range(7):  # the ring wraps: positions 2..6 are kept, in the order 5 6 2 3 4
+        saved.add(np.full(1, value, dtype=np.uint8), np.full(3, value, dtype=np.float32), float(value))
+    resized = Replay(capacity, (1, 2, 4), 3)
+    resized.load_state_dict(saved.state_dict())
+    newest = list(range(7))[-min(capacity, 5):]
+    assert resized.size == len(newest)
+    assert sorted(resized.values[: resized.size].tolist()) == newest
+    resized.add(np.full(1, 9, dtype=np.uint8), np.full(3, 9, dtype=np.float32), 9.0)  # overwrites the oldest
+    kept = sorted(resized.values[: resized.size].tolist())
+    assert kept == sorted((newest + [9])[-capacity:])

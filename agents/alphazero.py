@@ -259,7 +259,8 @@ def policy_from_checkpoint(data: dict[str, Any], config: AlphaZeroConfig, device
     game = check_config(config, data["env_id"], check_reference=False)
     shape = tuple(int(d) for d in data["spaces"]["observation"]["shape"])
     net = build_net(game, config, shape).to(device)
-    net.load_state_dict({key: value.float() for key, value in data["model"].items()})
+    net.load_state_dict({key: value.float() if value.is_floating_point() else value
+                           for key, value in data["model"].items()})
     net.eval()
     return AlphaZeroPolicy(NetworkEvaluator(net, device), game, data["env_id"], data["env_kwargs"], config)
 

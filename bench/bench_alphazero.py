@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from agents.alphazero import AlphaZeroLearner, AlphaZeroPolicy  # noqa: E402
+from agents.alphazero import AlphaZeroLearner, AlphaZeroPolicy, policy_from_checkpoint  # noqa: E402
 from agents.checkpoint import load_checkpoint  # noqa: E402
 from agents.config import apply_overrides, build_config, preset_for  # noqa: E402
 from agents.trainer import TRAINER_KEYS  # noqa: E402
@@ -83,7 +83,8 @@ def learner_for(env_id: str, overrides: list[str], checkpoint: str | None) -> Al
         data = load_checkpoint(checkpoint)
         config = apply_overrides(build_config(AlphaZeroLearner.config_class, data["config"]), overrides)
         learner = AlphaZeroLearner(data["env_id"], data["env_kwargs"], config, torch.device("cpu"), 0)
-        learner.net.load_state_dict({key: value.float() for key, value in data["model"].items()})
+        trained = policy_from_checkpoint(data, config, torch.device("cpu"))
+        learner.net.load_state_dict(trained.evaluator.net.state_dict())
         learner.net.eval()
         learner.evaluator.refresh()
         return learner
@@ -132,10 +133,12 @@ def self_play(learner: AlphaZeroLearner, max_seconds: float) -> dict[str, float]
 
 def play(policy: AlphaZeroPolicy, positions: list[np.ndarray]) -> dict[str, float]:
     policy.act(positions[0])  # warm-up
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall = cpu = 0.0
     for obs in positions:
-        policy.act(obs)
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        fresh = policy.with_budget(policy.simulations)  # a policy keeps its last search: time a new one
+        started, started_cpu = time.perf_counter(), time.process_time()
+        fresh.act(obs)
+        wall, cpu = wall + time.perf_counter() - started, cpu + time.process_time() - started_cpu
     return {"simulations": policy.simulations, "move_s": wall / len(positions), "move_cpu_s": cpu / len(positions),
             "play_sims_per_s": policy.simulations * len(positions) / wall}
 
@@ -177,7 +180,7 @@ def main() -> None:
               f"{selfplay['moves_per_s']:>9.1f}{selfplay['mean_plies']:>7.1f}{selfplay['games_per_hour']:>9.0f}"
               f"{selfplay['games_per_cpu_hour']:>12.0f}{single['move_s']:>8.2f}{single['move_cpu_s']:>7.2f}"
               f"{single['simulations']:>8}", flush=True)
-    print(json.dumps(results))
+    print(json.dumps(results).replace("NaN", "null"))  # a self-play cap that ended before any game: no length
 
 
 if __name__ == "__main__":

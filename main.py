@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 description="Train an agent headless. Defaults come from the tuned preset for "
                                             "(env, agent); --set overrides any config field.")
     train.add_argument("--env", help="env id, e.g. CartPole-v1 or dojo/Snake-v0 (see: list)")
-    train.add_argument("--agent", help="dqn, ppo, reinforce or qlearning")
+    train.add_argument("--agent", help="dqn, ppo, reinforce, qlearning or alphazero")
     train.add_argument("--steps", type=int, help="env-step budget (default: the preset's)")
     train.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"),
@@ -106,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
                                             "the speed, Ctrl+S saves, P writes the plots, A toggles the autoencoder "
                                             "view; closing saves last.pt.")
     watch.add_argument("--env", help="env id, e.g. CartPole-v1 (see: list)")
-    watch.add_argument("--agent", help="dqn, ppo, reinforce or qlearning")
+    watch.add_argument("--agent", help="dqn, ppo, reinforce, qlearning or alphazero")
     watch.add_argument("--checkpoint", metavar="PATH", nargs="+", help="continue training from this checkpoint")
     watch.add_argument("--steps", type=int, help="env-step budget (default: the preset's)")
     watch.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -6,7 +6,8 @@ Reading order for a newcomer (an hour):
 2. One file per algorithm, each top to bottom: ``qlearning.py``, ``dqn.py``, ``reinforce.py``, ``ppo.py`` (the
    last two share ``actor_critic.py``; DQN uses ``replay.py``; all use ``optim.py``'s Adam). Each defines
    ``CONFIG`` (a typed dataclass), ``LEARNER`` (collects experience and learns, one ``advance()`` at a time) and
-   ``load_policy``.
+   ``load_policy``. ``alphazero.py`` learns by self-play through tree search (``mcts.py``), its agent in
+   ``alphazero_policy.py``.
 3. ``trainer.py``: the loop around any learner (evaluation, logs, checkpoints, resume) with hooks that the headless
    CLI (``commands.py``) and the app's watch screen both use. ``checkpoint.py`` is the file format, ``rundir.py``
    the run-folder layout, ``config.py`` presets (``presets.toml``) and ``--set``.
@@ -25,7 +26,7 @@ import numpy as np
 
 from agents.errors import DojoError
 
-AGENT_NAMES: tuple[str, ...] = ("dqn", "ppo", "reinforce", "qlearning")
+AGENT_NAMES: tuple[str, ...] = ("dqn", "ppo", "reinforce", "qlearning", "alphazero")
 
 
 class Agent(Protocol):

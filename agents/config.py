@@ -44,6 +44,14 @@ RANGES: dict[str, tuple[float, float]] = {
     "OpponentModelConfig.hidden": (1, 1024), "board_features": (1, 1024), "dropout": (0.0, 0.99),
     "weight_decay": (0.0, 10.0), "updates_per_game": (1, 1000), "replay_games": (0, 1000),
     "replay_capacity": (1, 100_000), "bptt_steps": (1, 10_000), "offline_epochs": (0, 1000),
+    # AlphaZero (a search needs two simulations: the first only expands the root)
+    "simulations": (2, 100_000), "fast_simulations": (0, 100_000), "eval_simulations": (2, 100_000),
+    "play_simulations": (2, 100_000), "full_search_share": (0.0, 1.0), "c_puct": (1e-6, 100.0),
+    "fpu_reduction": (0.0, 10.0), "dirichlet_alpha": (1e-6, 100.0), "dirichlet_fraction": (0.0, 1.0),
+    "temperature": (1e-3, 100.0), "temperature_moves": (0, 100_000), "games": (1, 4096),
+    "replay_size": (1, 5_000_000), "min_replay": (0, 5_000_000), "train_interval": (1, 10**7),
+    "sample_reuse": (1e-3, 1000.0), "value_target_q": (0.0, 1.0), "blocks": (0, 40), "value_hidden": (1, 4096),
+    "play_leaves": (1, 256),
     # trainer settings (presets.toml and --set)
     "steps": (1, 10**10), "eval_every": (1, 10**10), "eval_episodes": (1, 10_000), "checkpoint_every": (1, 10**10),
 }

@@ -174,6 +174,8 @@ class Trainer:
         else:
             self.learner = module.LEARNER(env_id, learner_kwargs, config, self.device, self.seed)
         self.hooks: list[TrainerHooks] = list(hooks)
+        # A learner may name its evaluation opponent in its config (alphazero's reference): it overrides the env's.
+        self.eval_env_kwargs.update(getattr(self.learner, "eval_env_kwargs", {}))
 
         self.history = History()
         self.best_eval = -math.inf

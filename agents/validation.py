@@ -385,6 +385,8 @@ def check_agent(check: Checker, data: dict[str, Any], resumable: bool) -> None:
     for key, value in check.dict(data.get("metrics", {}), "metrics").items():
         check.number(value, f"metrics.{key}", finite=False, optional=True)
     check_learner(check, data, config, play, resumable)
+    if hasattr(module, "check_learner"):  # what an agent's own state holds beyond the shared parts (alphazero)
+        module.check_learner(check, data, config, resumable)
     if "trainer" in data:
         check_trainer_state(check, data["trainer"])
     check.fits(lambda: module.load_policy(data, config, torch.device("meta")), data["agent"])

@@ -36,7 +36,7 @@ def error_line(capsys):
     ("argv", "message"),
     [
         (["train", "--env", "NoSuchEnv-v9", "--agent", "dqn"], "unknown env 'NoSuchEnv-v9'"),
-        (["train", "--env", "CartPole-v1", "--agent", "alphazero"], "unknown agent 'alphazero'"),
+        (["train", "--env", "CartPole-v1", "--agent", "muzero"], "unknown agent 'muzero'"),
         (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "warp=9"], "unknown config key 'warp'"),
         (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "batch_size=big"], "batch_size expects"),
         (["train", "--env", "CartPole-v1", "--agent", "dqn", "--set", "batch_size=0"], "batch_size must be"),

@@ -25,6 +25,7 @@ def good(tmp_path_factory):
 DQN = ["train", "--env", "CartPole-v1", "--agent", "dqn"]
 PPO = ["train", "--env", "CartPole-v1", "--agent", "ppo"]
 SNAKE = ["train", "--env", "dojo/Snake-v0", "--agent", "dqn"]
+ALPHAZERO = ["train", "--env", C4, "--agent", "alphazero"]
 
 
 def run_dir_cases(tmp_path):
@@ -56,6 +57,15 @@ BAD_COMMAND_LINES = [
     (["train", "--env", "dojo/ConnectFour-v0", "--agent", "dqn", "--set", "search_depth=99"], "search_depth must"),
     ([*DQN, "--set", "checkpoint_every=1e400"],
      "checkpoint_every expects a whole number"),
+    ([*ALPHAZERO, "--set", "simulations=0"], "simulations must be at least 2"),
+    ([*ALPHAZERO, "--set", "play_simulations=1000000"], "play_simulations must be at most 100,000"),
+    ([*ALPHAZERO, "--set", "channels=100000"], "channels must be at most 512"),
+    ([*ALPHAZERO, "--set", "blocks=1000"], "blocks must be at most 40"),
+    ([*ALPHAZERO, "--set", "games=1000000"], "games must be at most 4,096"),
+    ([*ALPHAZERO, "--set", "replay_size=1e12"], "replay_size must be at most 5,000,000"),
+    ([*ALPHAZERO, "--set", "temperature=0"], "temperature must be between"),
+    ([*ALPHAZERO, "--set", "reference=minimax:99"], "minimax depth"),
+    (["train", "--env", "dojo/Tron-v0", "--agent", "alphazero", "--env-kwargs", '{"size": 100000}'], "<= 64"),
     ([*DQN, "--seed", "-1"], "--seed must be at least 0"),
     ([*DQN, "--seed", str(10**20)], "--seed must be at most"),
     ([*DQN, "--steps", str(10**11)], "--steps must be at most"),

@@ -19,7 +19,7 @@ from agents.errors import DojoError
 from agents.games.opponent import load_opponent_model, save_opponent_model
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
-from tests.hostile_support import C4, SMALL, one_line_error, train_good_checkpoint
+from tests.hostile_support import C4, SMALL, one_line_error, train_good_alphazero_checkpoint, train_good_checkpoint
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +98,68 @@ BROKEN_CHECKPOINTS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def good_alphazero(tmp_path_factory):
+    return train_good_alphazero_checkpoint(tmp_path_factory.mktemp("good-alphazero-run"))
+
+
+def in_first_game(change):
+    """A change to the first game in flight (``learner.games[0]``), at the dotted field under it."""
+    def apply(data, dotted):
+        change(data["learner"]["games"][0], dotted)
+    return apply
+
+
+def illegal_moves(game, dotted):
+    game["moves"] = [[0]] * 7  # the seventh disc in column 0 does not fit
+
+
+def twice_the_games(data, dotted):
+    data["learner"]["games"] = data["learner"]["games"] * 2
+
+
+def a_huge_tree(game, dotted):
+    for name, entries in game["tree"].items():
+        game["tree"][name] = entries * 50  # more nodes than the moves can have searched
+
+
+# The same, for what an alphazero file holds beyond the shared parts (agents/alphazero_checks.py).
+BROKEN_ALPHAZERO = [
+    ("config.simulations", with_field(0), "simulations must be at least 2"),
+    ("config.channels", with_field(100_000), "channels must be at most 512"),
+    ("config.channels", with_field(64), "do not fit"),  # the meta device again
+    ("config.blocks", with_field(1000), "blocks must be at most 40"),
+    ("config.games", with_field(10**6), "games must be at most 4,096"),
+    ("config.replay_size", with_field(10), "learner.replay.capacity must be"),
+    ("learner.replay.size", replay_past_its_rows, "must have shape"),
+    ("learner.replay.planes", with_field(torch.zeros(3)), "learner.replay.planes must be a torch.uint8"),
+    ("learner.games", twice_the_games, "learner.games holds 8 entries, more than 4"),
+    ("moves", in_first_game(illegal_moves), "illegal move"),
+    ("tree", in_first_game(a_huge_tree), "more than"),
+    ("tree.children", in_first_game(with_field([[5]])), "learner.games\\[0\\].tree.children must"),
+    ("records", in_first_game(with_field([{"planes": torch.zeros(3), "policy": 1, "seat": 0, "value": 0}])),
+     "records.planes must be a torch.uint8"),
+    ("learner.optimizer.exp_avg", with_field("x"), "learner.optimizer.exp_avg must be a list"),
+    ("learner.rng.numpy.bit_generator", with_field("__import__"), "bit_generator must be one of"),
+    ("spaces.action.n", with_field(5), "spaces.action.n must be the game's 7 actions"),
+    ("learner.search_stats.simulations", with_field("many"), "learner.search_stats.simulations must be a number"),
+]
+
+
 @pytest.mark.parametrize(("field", "change", "message"), BROKEN_CHECKPOINTS,
                          ids=[f"{field}-{index}" for index, (field, _, _) in enumerate(BROKEN_CHECKPOINTS)])
 def test_every_reader_refuses_a_broken_checkpoint(good, tmp_path, capsys, field, change, message):
+    every_reader_refuses(good, tmp_path, capsys, field, change, message)
+
+
+@pytest.mark.parametrize(("field", "change", "message"), BROKEN_ALPHAZERO,
+                         ids=[f"{field}-{index}" for index, (field, _, _) in enumerate(BROKEN_ALPHAZERO)])
+def test_every_reader_refuses_a_broken_alphazero_checkpoint(good_alphazero, tmp_path, capsys, field, change,
+                                                            message):
+    every_reader_refuses(good_alphazero, tmp_path, capsys, field, change, message)
+
+
+def every_reader_refuses(good, tmp_path, capsys, field, change, message):
     data = copy.deepcopy(torch.load(good, weights_only=True))
     change(data, field)
     path = tmp_path / "broken.pt"
@@ -117,8 +176,10 @@ def test_every_reader_refuses_a_broken_checkpoint(good, tmp_path, capsys, field,
     assert not (tmp_path / "out.pt").exists()
 
 
-def test_a_good_checkpoint_passes_every_reader(good, tmp_path, capsys):
-    """The control: the same readers accept the unchanged file (so the table above tests what it says)."""
+@pytest.mark.parametrize("which", ["good", "good_alphazero"])
+def test_a_good_checkpoint_passes_every_reader(which, request, tmp_path, capsys):
+    """The control: the same readers accept the unchanged file (so the tables above test what they say)."""
+    good = request.getfixturevalue(which)
     load_checkpoint(good, resumable=True)
     assert main.main(["eval", str(good), "--episodes", "1"]) == 0
     assert main.main(["export", str(good), "--out", str(tmp_path / "out.pt")]) == 0

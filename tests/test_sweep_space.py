@@ -55,7 +55,8 @@ def test_bad_space_is_one_line_exit_2(tmp_path, capsys, space, message):
     [
         (["--env", "CartPole-v1", "--agent", "dqn", "--space", "nowhere.toml"], "no such space file"),
         (["--env", "NoSuchEnv-v9", "--agent", "dqn"], "unknown env 'NoSuchEnv-v9'"),
-        (["--env", "CartPole-v1", "--agent", "alphazero"], "unknown agent 'alphazero'"),
+        (["--env", "CartPole-v1", "--agent", "muzero"], "unknown agent 'muzero'"),
+        (["--env", "dojo/ConnectFour-v0", "--agent", "alphazero"], "has no [alphazero] table"),
         (["--env", "Pendulum-v1", "--agent", "dqn"], "dqn needs discrete actions"),
         (["--env", "CartPole-v1", "--agent", "dqn", "--trials", "0"], "--trials must be at least 1"),
         (["--env", "CartPole-v1", "--agent", "dqn", "--steps", "1000", "--grace", "5000"], "--grace 5,000 is past"),

@@ -77,7 +77,8 @@ def test_launcher_keyboard_and_mouse(tmp_path, monkeypatch):
     key(pygame.K_RIGHT)
     app.run(frames=1, dt=1 / 60)
     assert launcher.env_id == "Pendulum-v1"
-    assert launcher.agent_pills.disabled == [True, False, False, True]  # dqn and qlearning need discrete actions
+    # dqn and qlearning need discrete actions, alphazero a two-player game's rules
+    assert launcher.agent_pills.disabled == [True, False, False, True, True]
     assert launcher.agent in ("ppo", "reinforce")
     click(launcher.tiles[6].center)  # Connect Four
     app.run(frames=1, dt=1 / 60)

@@ -83,6 +83,8 @@ def agent_fit(agent: str, env_id: str) -> str | None:
         return f"{agent} needs discrete actions"
     if agent == "qlearning" and not spaces.flat_obs:
         return "qlearning needs flat observations, not grids"
+    if agent == "alphazero" and not registry.two_player(env_id):
+        return "alphazero searches the two-player games' rules"
     return None
 
 

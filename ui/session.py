@@ -123,13 +123,17 @@ class TrainingSession(TrainerHooks):
         # first frame does that here, on the main thread, before the learner thread draws any.
         self.taps_steps = trainer.records_frames
         trainer.hooks.append(self)
-        self.env_copies = int(getattr(trainer.config, "n_envs", 1))
+        # Games in parallel (alphazero's ``games``) count like env copies: each slice moves every one of them.
+        self.env_copies = int(getattr(trainer.config, "n_envs", getattr(trainer.config, "games", 1)))
+        # A learner that shows its own games (``watch_snapshot``: ui/selfplay.py draws them) needs no exhibition.
+        self.shows_exhibition = not hasattr(learner, "watch_snapshot")
         self.paused = False
         self.error: str | None = None
         self.finished = trainer.done
         self.messages: deque[tuple[str, bool]] = deque()
         self.snapshot: Any = copy.deepcopy(learner.policy)
-        self.exhibition.update(0.0, self.snapshot)
+        if self.shows_exhibition:
+            self.exhibition.update(0.0, self.snapshot)
         self.view: View | None = None
         self._cond = threading.Condition()
         self._frames: deque[View] = deque()
@@ -214,7 +218,7 @@ class TrainingSession(TrainerHooks):
                     self._playback = max(0.0, self._playback - 1.0)
                 self._cond.notify_all()
             self._running = self._running and self._thread.is_alive()
-        if not self.recording and not (self.paused and not self.finished):
+        if self.shows_exhibition and not self.recording and not (self.paused and not self.finished):
             self.exhibition.update(dt, self.snapshot)
             self.view = self.exhibition.view
 

@@ -14,6 +14,7 @@ from ui import catalog, style
 from ui.app import Screen
 from ui.plots import draw_plot, export_png, history_plots
 from ui.reconstruction import Reconstruction, reconstruction_for
+from ui.selfplay import selfplay_view
 from ui.session import SPEEDS, TrainingSession, View, exploration_name
 from ui.widgets import Button, Pills
 
@@ -44,6 +45,7 @@ class WatchScreen(Screen):
         self.session = session
         trainer = session.trainer
         self.autoencoder, self._ae_note = reconstruction_for(trainer, autoencoder)
+        self.selfplay = selfplay_view(trainer)  # alphazero: its self-play game and search instead of env frames
         self.title = f"Watch {catalog.title(trainer.env_id)} ({trainer.agent})"
         self.exploration = exploration_name(trainer)
         self.speed_pills = Pills(SPEED_LABELS, SPEEDS.index(session.speed), self._set_speed)
@@ -206,6 +208,8 @@ class WatchScreen(Screen):
 
     def _draw_game(self, surface: pygame.Surface) -> None:
         style.panel(surface, self.game_rect, style.PANEL_DARK)
+        if self.selfplay is not None and self.selfplay.draw_game(surface, self.game_rect):
+            return
         view = self.session.view
         if view is None:
             style.draw_text(surface, "starting...", self.game_rect.center, style.LABEL, style.TEXT_DIM, "center")
@@ -275,6 +279,9 @@ class WatchScreen(Screen):
 
     def _draw_bars(self, surface: pygame.Surface) -> None:
         rect = self.bars_rect
+        if self.selfplay is not None:
+            self.selfplay.draw_search(surface, rect)
+            return
         style.panel(surface, rect)
         view = self.session.view
         explanation = self.session.explain(view) if view is not None else None

@@ -144,6 +144,10 @@ class LauncherScreen(Screen):
             self.toast("No saved run for this game yet: watch one train first", error=True)
             return
         path = info.last or info.best
+        if info.agent != self.agent:
+            # The saved run goes on with its own agent and settings: say so rather than ignore the pick.
+            self.toast(f"Continuing {info.name} with its own agent, {info.agent} (not the {self.agent} picked: "
+                       f"Watch training starts a new {self.agent} run)")
         self._open(lambda: actions.continue_training(path))
 
     def play(self, versus: str | None = None) -> None:

@@ -106,6 +106,10 @@ class Exhibition:
         close_env(self.env)
 
 
+class _Closing(Exception):
+    """Raised inside an evaluation's progress hook to end it when the screen closes."""
+
+
 class TrainingSession(TrainerHooks):
     """Owns the Trainer and its learner thread; the screen calls update(dt) every frame and reads ``view``."""
 
@@ -126,6 +130,7 @@ class TrainingSession(TrainerHooks):
         self.env_copies = int(getattr(trainer.config, "n_envs", 1))
         self.paused = False
         self.error: str | None = None
+        self.evaluating: tuple[int, int, int] | None = None  # (finished, total, steps) while an evaluation runs
         self.finished = trainer.done
         self.messages: deque[tuple[str, bool]] = deque()
         self.snapshot: Any = copy.deepcopy(learner.policy)
@@ -266,6 +271,8 @@ class TrainingSession(TrainerHooks):
                 if trainer.write_logs:
                     path = trainer.save("last")
                     self.messages.append((f"Training finished at step {trainer.steps:,}: saved {path}", False))
+        except _Closing:
+            pass
         except (DojoError, RuntimeError, ValueError, OSError) as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             self.error = f"training stopped: {first}"
@@ -314,6 +321,22 @@ class TrainingSession(TrainerHooks):
             with self._cond:
                 self._frames.append(view)
         return True
+
+    def on_eval_progress(self, trainer: Trainer, finished: int, total: int, steps: int) -> None:
+        """An evaluation is under way (the Trainer's hook): the screen shows how far it is instead of 0 steps/s."""
+        self.evaluating = (finished, total, steps)
+        if self._stop:
+            raise _Closing  # the screen is closing: an evaluation with a deep search must not hold it for minutes
+
+    def on_eval(self, trainer: Trainer, report: Any) -> None:
+        self.evaluating = None
+
+    def activity(self) -> str | None:
+        """What the learner is busy with when that is not learning (shown on the watch screen), else None."""
+        if self.evaluating is None:
+            return None
+        finished, total, steps = self.evaluating
+        return f"evaluating the greedy policy: {finished} of {total} games over, move {steps:,}"
 
     def _wait(self, ready: Callable[[], bool]) -> bool:
         """Park until ``ready()`` (called with the condition held), serving the screen's requests meanwhile; False

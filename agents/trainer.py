@@ -218,6 +218,10 @@ class Trainer:
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._started
 
+    def exclude_time(self, seconds: float) -> None:
+        """``seconds`` the run stood still (the watch screen paused) do not count as its training time."""
+        self._started += max(0.0, seconds)
+
     @property
     def records_frames(self) -> bool:
         """Whether ``on_step`` hooks see the learner's env steps (a single-env learner)."""

@@ -175,3 +175,30 @@ def test_continuing_a_run_of_another_agent_says_so(tmp_path, monkeypatch):
         assert any("own agent, ppo" in text and "dqn" in text for text in application.toasts.texts)
     finally:
         application.close()
+
+
+def test_the_elapsed_clock_stands_still_while_paused(app, tmp_path, monkeypatch):
+    """Issue 15 item 8: the elapsed clock ran on while the screen was paused."""
+    from ui import session as session_module
+
+    screen, session = watch(app, tmp_path, speed="max", steps=4000)
+    now = [1000.0]
+    monkeypatch.setattr(session_module.time, "perf_counter", lambda: now[0])
+    session.trainer._started = now[0]
+    session.trainer.elapsed_before = 0.0
+    monkeypatch.setattr(type(session.trainer), "elapsed",
+                        property(lambda trainer: trainer.elapsed_before + now[0] - trainer._started))
+    session.set_paused(True)
+    now[0] += 60.0
+    assert session.elapsed == 0.0
+    session.set_paused(False)
+    now[0] += 5.0
+    assert session.elapsed == 5.0 and session.trainer.elapsed == 5.0
+
+
+def test_grid_games_say_they_have_no_solved_threshold():
+    """Issue 15 item 8: train printed "solved at eval mean >= none" on grid games."""
+    from agents.commands import solved_phrase
+
+    assert "none" not in solved_phrase(None) and solved_phrase(None).startswith("no solved threshold")
+    assert solved_phrase(475.0) == "solved at eval mean >= 475"

@@ -129,6 +129,7 @@ class TrainingSession(TrainerHooks):
         trainer.hooks.append(self)
         self.env_copies = int(getattr(trainer.config, "n_envs", 1))
         self.paused = False
+        self._paused_at: float | None = None
         self.error: str | None = None
         self.evaluating: tuple[int, int, int] | None = None  # (finished, total, steps) while an evaluation runs
         self.finished = trainer.done
@@ -179,13 +180,26 @@ class TrainingSession(TrainerHooks):
 
     def set_paused(self, paused: bool) -> None:
         with self._cond:
+            if paused and not self.paused:
+                self._paused_at = time.perf_counter()
+            elif self.paused and not paused and self._paused_at is not None:
+                self.trainer.exclude_time(time.perf_counter() - self._paused_at)  # the clock stops while paused
+                self._paused_at = None
             self.paused = paused
             self._step_tokens = 0
             self._cond.notify_all()
 
+    @property
+    def elapsed(self) -> float:
+        """The run's training time, standing still while paused."""
+        paused_at = self._paused_at
+        return self.trainer.elapsed - (time.perf_counter() - paused_at if paused_at is not None else 0.0)
+
     def single_step(self) -> None:
         """While paused: one env step (when training frames are shown) or one learner slice."""
         with self._cond:
+            if not self.paused:
+                self._paused_at = time.perf_counter()
             self.paused = True
             self._step_tokens += 1
             self._cond.notify_all()

@@ -259,7 +259,7 @@ class WatchScreen(Screen):
         style.draw_text(surface, "RUN", (rect.x + 12, rect.y + 10), style.SMALL, style.TEXT_DIM)
         style.draw_text(surface, trainer.run_dir.name, (rect.right - 12, rect.y + 10), style.SMALL, style.TEXT_DIM,
                         "topright", max_width=rect.width - 70)
-        elapsed = int(trainer.elapsed)
+        elapsed = int(session.elapsed)
         stats = trainer.learner.stats()
         explore = stats.get("epsilon", stats.get("entropy", float("nan")))
         recent = sum(trainer.recent_returns) / len(trainer.recent_returns) if trainer.recent_returns else None

@@ -289,15 +289,9 @@ class Trainer:
             hook.on_eval(self, report)
         return mean
 
-    def _eval_progress(self, total: int) -> Callable[[int, int], None] | None:
+    def _eval_progress(self, total: int) -> Callable[[int, int], None]:
         """The ``progress`` callback that tells the hooks how an evaluation of ``total`` episodes is going."""
-        if not self.hooks:
-            return None
-
-        def report(finished: int, steps: int) -> None:
-            for hook in self.hooks:
-                hook.on_eval_progress(self, finished, total, steps)
-        return report
+        return lambda finished, steps: [hook.on_eval_progress(self, finished, total, steps) for hook in self.hooks]
 
     def run(self, progress: bool = True) -> dict[str, Any]:
         """Train until the step budget is spent or the env is solved; Ctrl-C saves last.pt and returns."""

@@ -28,9 +28,8 @@ def train(args: argparse.Namespace) -> int:
                       run_dir=args.run_dir, resume=args.resume, overrides=args.set or [],
                       env_kwargs=parse_env_kwargs(args.env_kwargs), early_stop=not args.no_early_stop,
                       preset=args.preset)
-    threshold = "none" if trainer.threshold is None else f"{trainer.threshold:g}"
     print(f"Training {trainer.agent} on {trainer.env_id} (preset {trainer.preset_name}) on {trainer.device}; "
-          f"up to {trainer.total_steps:,} steps, solved at eval mean >= {threshold}; run dir {trainer.run_dir}")
+          f"up to {trainer.total_steps:,} steps, {solved_phrase(trainer.threshold)}; run dir {trainer.run_dir}")
     result = trainer.run(progress=not args.quiet)
     report_training(result, trainer.env_id)
     return 130 if result["interrupted"] else 0
@@ -162,6 +161,13 @@ def exported_config(data: dict[str, Any], pairs: list[str]) -> tuple[dict[str, A
     if play.opponent_model != saved.opponent_model:
         raise DojoError("opponent_model is fixed by training; export cannot change it")
     return config_to_dict(config), config_to_dict(play)
+
+
+def solved_phrase(threshold: float | None) -> str:
+    """When a run counts as solved (grid games have no threshold: they train their whole budget)."""
+    if threshold is None:
+        return "no solved threshold (trains the whole budget)"
+    return f"solved at eval mean >= {threshold:g}"
 
 
 def list_everything(_: argparse.Namespace) -> int:

@@ -193,8 +193,11 @@ class EvalResult:
 
 
 def play_episodes(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-                  max_steps: int = 100_000) -> EvalResult:
+                  max_steps: int = 100_000, progress: Callable[[int, int], None] | None = None) -> EvalResult:
     """``episodes`` greedy episodes, all played at once in a vector env (one batched forward a step).
+
+    ``progress(finished_episodes, steps)`` is called after every step of the vector env: an evaluation with a
+    deep search can take minutes, and a screen must show it is under way.
 
     ``policy`` is an agent (or any ``(obs, masks) -> actions`` function). An agent with a game state of its own (an
     opponent model: it has ``fork``) plays each episode with a fork that watches its game's infos.
@@ -211,7 +214,7 @@ def play_episodes(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, e
         returns = np.zeros(episodes, dtype=np.float64)
         finished = np.zeros(episodes, dtype=bool)
         outcomes: dict[str, np.ndarray] = {}  # info["success"] / info["score"] as each episode ends
-        for _ in range(max_steps):
+        for step in range(max_steps):
             masks = action_mask_of(info)
             if players is None:
                 actions = act(obs, masks)
@@ -231,6 +234,8 @@ def play_episodes(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, e
                     if ending[index]:
                         players[index].end_game()
             finished |= ending
+            if progress is not None:
+                progress(int(finished.sum()), step + 1)
             if finished.all():
                 break
         return EvalResult(returns, outcomes.get("success"), outcomes.get("score"))
@@ -244,9 +249,10 @@ def slot_info(info: dict[str, Any], index: int) -> dict[str, Any]:
             if not key.startswith("_") and info.get(f"_{key}", np.ones(index + 1, dtype=bool))[index]}
 
 
-def evaluate(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int) -> np.ndarray:
-    """Returns of ``episodes`` greedy episodes."""
-    return play_episodes(policy, env_id, env_kwargs, episodes, seed).returns
+def evaluate(policy: Any, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+             progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """Returns of ``episodes`` greedy episodes (``progress``: as for ``play_episodes``)."""
+    return play_episodes(policy, env_id, env_kwargs, episodes, seed, progress=progress).returns
 
 
 def set_torch_threads(device: torch.device, threads: int) -> None:

@@ -15,6 +15,7 @@ features and a UI can draw them; ``accuracy`` and ``baseline_accuracy`` are the 
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -105,10 +106,55 @@ class FrequencyBaseline:
     def update(self, previous_move: int, move: int) -> None:
         self.counts[previous_move, move] += 1
 
+    def probabilities(self, previous_move: int, mask: np.ndarray, smoothing: float = 0.5) -> np.ndarray:
+        """The same counts as a distribution over the legal moves (its most likely move is ``predict``'s)."""
+        context = self.counts[previous_move]
+        scores = context if context.sum() > 0 else self.counts.sum(axis=0)
+        weights = np.where(mask, scores + smoothing, 0.0)
+        total = weights.sum()
+        return weights / total if total > 0 else np.full(self.n_actions, 1.0 / self.n_actions)
+
+
+class ExpertMix:
+    """How much to trust the LSTM over the frequency baseline: Bayesian weights from how well each predicted the
+    recent moves (the difference of their log-likelihoods, forgetting old moves), so the shown prediction follows
+    whichever is ahead.
+
+    Why: a fresh LSTM needs several games to beat "you usually go straight"; until it does, the blend is the
+    baseline, and as soon as the model predicts better, it takes over (bench/bench_opponent_model.py).
+    """
+
+    DECAY = 0.97  # per move: about the last 30 moves decide
+    SCALE = 1_000_000  # saved as whole micro-nats (checkpoint counters are non-negative ints)
+
+    def __init__(self, lead: float = 0.0) -> None:
+        self.lead = lead  # log-likelihood of the model's recent guesses minus the baseline's
+
+    @property
+    def model_weight(self) -> float:
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, self.lead))))
+
+    def blend(self, model: np.ndarray, baseline: np.ndarray) -> np.ndarray:
+        weight = self.model_weight
+        return weight * model + (1.0 - weight) * baseline
+
+    def update(self, model_probability: float, baseline_probability: float) -> None:
+        self.lead = self.DECAY * self.lead + math.log(max(model_probability, 1e-6)) \
+            - math.log(max(baseline_probability, 1e-6))
+
+    def counters(self) -> dict[str, int]:
+        micro = round(self.lead * self.SCALE)
+        return {"mix_model_ahead": max(micro, 0), "mix_baseline_ahead": max(-micro, 0)}
+
+    @classmethod
+    def from_counters(cls, counters: dict[str, int]) -> ExpertMix:
+        return cls((counters.get("mix_model_ahead", 0) - counters.get("mix_baseline_ahead", 0)) / cls.SCALE)
+
 
 @dataclass
 class Scores:
-    """Prediction counts: the model's and the baseline's correct top-1 guesses out of ``predictions``."""
+    """Prediction counts: the shown prediction's (the model blended with the baseline, ``ExpertMix``) and the
+    baseline's correct top-1 guesses out of ``predictions``."""
 
     predictions: int = 0
     correct: int = 0
@@ -127,7 +173,9 @@ class _Pending:
 
     board: np.ndarray
     mask: np.ndarray
-    probabilities: np.ndarray
+    probabilities: np.ndarray  # the blend: what predict() returns
+    model: np.ndarray  # the LSTM's own
+    baseline: np.ndarray  # the frequency baseline's
     state: LSTMState
 
 
@@ -148,6 +196,7 @@ class OpponentPredictor:
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=self.config.learning_rate,
                                            weight_decay=self.config.weight_decay)
         self.baseline = FrequencyBaseline(n_actions)
+        self.mix = ExpertMix()
         self.scores = Scores()
         self.games = 0
         self.replay: list[GameSequence] = []
@@ -165,6 +214,7 @@ class OpponentPredictor:
         # resume replays its episode in flight) is not counted twice.
         self._start_scores = dataclasses.replace(self.scores)
         self._start_counts = self.baseline.counts.copy()
+        self._start_mix = ExpertMix(self.mix.lead)
 
     @property
     def accuracy(self) -> float:
@@ -177,7 +227,9 @@ class OpponentPredictor:
         return self.scores.baseline_accuracy()
 
     def predict(self, board_obs: np.ndarray, action_mask: np.ndarray | None = None) -> np.ndarray:
-        """Probabilities (n_actions,) of the opponent's next move, zero outside ``action_mask``; state unchanged."""
+        """Probabilities (n_actions,) of the opponent's next move, zero outside ``action_mask``; state unchanged.
+
+        The LSTM's guess blended with the frequency baseline's by how well each predicted lately (``ExpertMix``)."""
         board, mask = self._check_inputs(board_obs, action_mask)
         pending = self.pending
         if pending is not None and np.array_equal(pending.board, board) and np.array_equal(pending.mask, mask):
@@ -186,8 +238,10 @@ class OpponentPredictor:
             moves = torch.tensor([[self.previous_move]])
             logits, state = self.model(moves, torch.as_tensor(board)[None, None], self.state)
             logits = logits[0, 0].masked_fill(~torch.as_tensor(mask), ILLEGAL_LOGIT)
-            probabilities = torch.softmax(logits, dim=-1).numpy()
-        self.pending = _Pending(board, mask, probabilities, state)
+            model = torch.softmax(logits, dim=-1).numpy().astype(np.float64)
+        baseline = self.baseline.probabilities(self.previous_move, mask)
+        probabilities = self.mix.blend(model, baseline)
+        self.pending = _Pending(board, mask, probabilities, model, baseline, state)
         return probabilities.copy()
 
     def rollout(self, board_obs: np.ndarray, action_mask: np.ndarray | None, moves: int,
@@ -217,18 +271,19 @@ class OpponentPredictor:
     def observe(self, board_obs: np.ndarray, opponent_move: int, action_mask: np.ndarray | None = None) -> bool:
         """The opponent played ``opponent_move`` on ``board_obs``: score both predictors, advance the state.
 
-        Returns whether the model's top-1 prediction was right.
+        Returns whether the LSTM's own top-1 prediction was right (``scores`` count the blend's).
         """
         move = int(opponent_move)
         if not 0 <= move < self.n_actions:
             raise DojoError(f"opponent move {opponent_move!r} is outside 0..{self.n_actions - 1}")
         probabilities = self.predict(board_obs, action_mask)
         pending = self.pending
-        hit = int(np.argmax(probabilities)) == move
+        hit = int(np.argmax(pending.model)) == move
         self.scores.predictions += 1
-        self.scores.correct += hit
+        self.scores.correct += int(np.argmax(probabilities)) == move  # what the screen shows: the blend
         self.scores.baseline_correct += self.baseline.predict(self.previous_move, pending.mask) == move
         self.baseline.update(self.previous_move, move)
+        self.mix.update(float(pending.model[move]), float(pending.baseline[move]))
         self.record["boards"].append(pending.board)
         self.record["moves"].append(np.int64(move))
         self.record["masks"].append(pending.mask)
@@ -325,7 +380,7 @@ class OpponentPredictor:
             "optimizer": self.optimizer.state_dict(), "baseline_counts": torch.as_tensor(self._start_counts),
             "counters": {"games": self.games, "predictions": self._start_scores.predictions,
                          "correct": self._start_scores.correct,
-                         "baseline_correct": self._start_scores.baseline_correct},
+                         "baseline_correct": self._start_scores.baseline_correct, **self._start_mix.counters()},
             "rng": generator_state(self.rng),
         }
         if include_replay and self.replay:
@@ -343,6 +398,7 @@ class OpponentPredictor:
         counters = state["counters"]
         self.games = int(counters["games"])
         self.scores = Scores(int(counters["predictions"]), int(counters["correct"]), int(counters["baseline_correct"]))
+        self.mix = ExpertMix.from_counters(counters)
         if "optimizer" in state:
             self.optimizer.load_state_dict(state["optimizer"])
         if "rng" in state:

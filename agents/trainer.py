@@ -13,6 +13,7 @@ import json
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +58,9 @@ class TrainerHooks:
 
     def on_episode(self, trainer: Trainer, episode: dict[str, float]) -> None:
         """After every finished training episode (``return``, ``length``, and ``score`` / ``success`` if any)."""
+
+    def on_eval_progress(self, trainer: Trainer, finished: int, total: int, steps: int) -> None:
+        """During an evaluation, after every step of its games: ``finished`` of ``total`` episodes are over."""
 
     def on_eval(self, trainer: Trainer, report: EvalReport) -> None:
         """After every evaluation."""
@@ -216,6 +220,10 @@ class Trainer:
     def elapsed(self) -> float:
         return self.elapsed_before + time.perf_counter() - self._started
 
+    def exclude_time(self, seconds: float) -> None:
+        """``seconds`` the run stood still (the watch screen paused) do not count as its training time."""
+        self._started += max(0.0, seconds)
+
     @property
     def records_frames(self) -> bool:
         """Whether ``on_step`` hooks see the learner's env steps (a single-env learner)."""
@@ -258,7 +266,7 @@ class Trainer:
     def evaluate_now(self) -> float:
         """Greedy episodes on a separate eval env; saves best.pt on a new best and notes when the env is solved."""
         returns = evaluate(self.learner.policy, self.env_id, self.eval_env_kwargs, self.eval_episodes,
-                           seed=self.seed + 1_000_000)
+                           seed=self.seed + 1_000_000, progress=self._eval_progress(self.eval_episodes))
         mean, std = float(returns.mean()), float(returns.std())
         self.last_eval = mean
         self.history.eval_steps.append(self.steps)
@@ -272,7 +280,7 @@ class Trainer:
             # A 20-episode mean is a noisy estimate: confirm on fresh episodes before calling the env solved,
             # so the saved agent really is (measured: unconfirmed CartPole solves scored 456-475 over 100).
             confirm = evaluate(self.learner.policy, self.env_id, self.eval_env_kwargs, CONFIRM_EPISODES,
-                               seed=self.seed + 2_000_000)
+                               seed=self.seed + 2_000_000, progress=self._eval_progress(CONFIRM_EPISODES))
             self.confirmed_eval = float(confirm.mean())
             if self.confirmed_eval >= self.threshold:
                 self.solved_at = self.steps
@@ -282,6 +290,10 @@ class Trainer:
         for hook in self.hooks:
             hook.on_eval(self, report)
         return mean
+
+    def _eval_progress(self, total: int) -> Callable[[int, int], None]:
+        """The ``progress`` callback that tells the hooks how an evaluation of ``total`` episodes is going."""
+        return lambda finished, steps: [hook.on_eval_progress(self, finished, total, steps) for hook in self.hooks]
 
     def run(self, progress: bool = True) -> dict[str, Any]:
         """Train until the step budget is spent or the env is solved; Ctrl-C saves last.pt and returns."""

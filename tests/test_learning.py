@@ -65,7 +65,7 @@ def test_same_seed_gives_same_returns_on_cpu(tmp_path, agent):
 def test_a_lucky_evaluation_is_not_a_solve(tmp_path, monkeypatch):
     import agents.trainer as trainer_module
 
-    def fake_evaluate(act, env_id, env_kwargs, episodes, seed, wrapper=None):
+    def fake_evaluate(act, env_id, env_kwargs, episodes, seed, wrapper=None, progress=None):
         # The periodic 20-episode evaluation looks solved; the 100-episode confirmation does not.
         return np.full(episodes, 500.0 if episodes == 20 else 300.0)
 

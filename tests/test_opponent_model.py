@@ -193,3 +193,18 @@ def test_a_corrupt_log_is_a_one_line_error(capsys, tmp_path, moves, message):
                       "--quiet"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and message in err
+
+
+def test_the_shown_guess_follows_the_baseline_until_the_model_predicts_better():
+    """Issue 15 item 9: an untrained LSTM lost to "you usually go straight" on screen; the blend must not."""
+    from agents.opponent_model import OpponentPredictor
+
+    predictor = OpponentPredictor((2, 3, 3), 3, seed=0)
+    board, mask = np.zeros((2, 3, 3), dtype=np.uint8), np.ones(3, dtype=bool)
+    for _ in range(12):  # always move 1: the frequency baseline gets it after one move, the fresh LSTM does not
+        predictor.observe(board, 1, mask)
+    assert predictor.mix.model_weight < 0.2
+    assert int(np.argmax(predictor.predict(board, mask))) == 1
+    scores = predictor.scores
+    assert scores.correct >= scores.baseline_correct - 1 and scores.baseline_correct >= 10
+    np.testing.assert_allclose(predictor.predict(board, mask).sum(), 1.0)

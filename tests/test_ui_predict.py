@@ -232,3 +232,24 @@ def test_watch_finds_the_agents_own_autoencoder(tmp_path):
     assert gone.autoencoder is None and "watch --ae" in gone._ae_note
     screen.session.close()
     gone.session.close()
+
+
+def test_a_loaded_model_counts_the_games_it_learned_from(tmp_path, monkeypatch):
+    """Issue 15 item 8: the panel read "learned from 0 games" right after loading a trained opponent model."""
+    import pygame
+
+    from agents.opponent_model import OpponentPredictor
+    from ui import style
+    from ui.prediction import HumanWatcher
+
+    predictor = OpponentPredictor((3, 6, 7), 7, seed=0)
+    predictor.games = 12
+    watcher = HumanWatcher("dojo/ConnectFour-v0", {}, (3, 6, 7), 7, predictor, runs_dir=tmp_path)
+    texts = []
+    original = style.draw_text
+    monkeypatch.setattr(style, "draw_text", lambda surface, text, *a, **k: texts.append(text) or original(
+        surface, text, *a, **k))
+    pygame.font.init()
+    watcher.draw_summary(pygame.Surface((400, 300)), (0, 0), 1000, "the overlay")
+    assert any("learned from 12 games (0 this session)" in text for text in texts)
+    assert any(text.startswith("guess: 50% the LSTM") for text in texts)

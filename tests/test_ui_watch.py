@@ -4,7 +4,9 @@ import pygame
 import pytest
 
 from agents import load_agent
+from ui import style
 from ui.app import App
+from ui.session import _Closing
 from ui.watch import WatchScreen, start_training
 
 
@@ -115,3 +117,88 @@ def test_buttons_work_with_the_mouse(app, tmp_path):
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=speed_max.center, button=1))
     app.run(frames=1, dt=1 / 60)
     assert session.speed == "realtime"
+
+
+def test_an_evaluation_under_way_shows_its_progress_and_ends_when_the_screen_closes(app, tmp_path):
+    """Issue 15 item 3: a long evaluation (Snake's depth-4 search: minutes) showed "starting..." and 0 steps/s."""
+    from agents.trainer import TrainerHooks
+
+    seen = []
+
+    class Spy(TrainerHooks):
+        def on_eval_progress(self, trainer, finished, total, steps):
+            seen.append((finished, total, steps))
+
+    screen, session = watch(app, tmp_path, speed="max", steps=4000)
+    session.trainer.hooks.append(Spy())
+    session.trainer.evaluate_now()
+    total = session.trainer.eval_episodes
+    assert seen and seen[-1][:2] == (total, total) and seen[0][2] == 1
+    assert all(later[2] == earlier[2] + 1 for earlier, later in zip(seen, seen[1:]))
+    assert session.evaluating is None and session.activity() is None  # on_eval cleared it
+    session.on_eval_progress(session.trainer, 3, 50, 120)
+    assert session.activity() == "evaluating the greedy policy: 3 of 50 games over, move 120"
+    texts = []
+    original = style.draw_text
+    try:
+        style.draw_text = lambda surface, text, *args, **kwargs: texts.append(text) or original(
+            surface, text, *args, **kwargs)
+        screen.draw(app.surface)
+    finally:
+        style.draw_text = original
+    assert session.activity() in texts and "evaluating" in texts
+    session._stop = True
+    with pytest.raises(_Closing):
+        session.on_eval_progress(session.trainer, 4, 50, 121)  # a closing screen ends the evaluation
+
+
+def test_continuing_a_run_of_another_agent_says_so(tmp_path, monkeypatch):
+    """Issue 15 item 3: Continue training silently ignored the agent picked in the launcher."""
+    from ui import actions
+    from ui.launcher import LauncherScreen
+    from ui.runs import RunInfo
+
+    monkeypatch.chdir(tmp_path)
+    application = App(size=(1280, 800))
+    try:
+        launcher = LauncherScreen()
+        application.push(launcher)
+        saved = RunInfo("old-run", launcher.env_id, "ppo", 10, None, __import__("datetime").datetime.now(),
+                        tmp_path / "best.pt", None, None)
+        launcher.checkpoints[launcher.env_id] = saved
+        launcher.agent_pills.select(launcher.agent_pills.options.index("dqn"))
+        opened = []
+        monkeypatch.setattr(actions, "continue_training", lambda path: opened.append(path) or launcher)
+        monkeypatch.setattr(application, "open", lambda make: opened.append(make()))
+        launcher.continue_training()
+        assert opened[0] == tmp_path / "best.pt"
+        assert any("own agent, ppo" in text and "dqn" in text for text in application.toasts.texts)
+    finally:
+        application.close()
+
+
+def test_the_elapsed_clock_stands_still_while_paused(app, tmp_path, monkeypatch):
+    """Issue 15 item 8: the elapsed clock ran on while the screen was paused."""
+    from ui import session as session_module
+
+    screen, session = watch(app, tmp_path, speed="max", steps=4000)
+    now = [1000.0]
+    monkeypatch.setattr(session_module.time, "perf_counter", lambda: now[0])
+    session.trainer._started = now[0]
+    session.trainer.elapsed_before = 0.0
+    monkeypatch.setattr(type(session.trainer), "elapsed",
+                        property(lambda trainer: trainer.elapsed_before + now[0] - trainer._started))
+    session.set_paused(True)
+    now[0] += 60.0
+    assert session.elapsed == 0.0
+    session.set_paused(False)
+    now[0] += 5.0
+    assert session.elapsed == 5.0 and session.trainer.elapsed == 5.0
+
+
+def test_grid_games_say_they_have_no_solved_threshold():
+    """Issue 15 item 8: train printed "solved at eval mean >= none" on grid games."""
+    from agents.commands import solved_phrase
+
+    assert "none" not in solved_phrase(None) and solved_phrase(None).startswith("no solved threshold")
+    assert solved_phrase(475.0) == "solved at eval mean >= 475"

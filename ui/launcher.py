@@ -144,6 +144,10 @@ class LauncherScreen(Screen):
             self.toast("No saved run for this game yet: watch one train first", error=True)
             return
         path = info.last or info.best
+        if info.agent != self.agent:
+            # The saved run goes on with its own agent and settings: say so rather than ignore the pick.
+            self.toast(f"Continuing {info.name} with its own agent, {info.agent} (not the {self.agent} picked: "
+                       f"Watch training starts a new {self.agent} run)")
         self._open(lambda: actions.continue_training(path))
 
     def play(self, versus: str | None = None) -> None:
@@ -218,23 +222,28 @@ class LauncherScreen(Screen):
         self._agent_changed()
 
     def _layout_side(self) -> None:
-        """Top down: title, blurb, agent pills, preset pills, saved agent; the buttons sit at the bottom."""
+        """Top down: title, blurb, agent pills, preset pills, saved agent; the buttons sit at the bottom. A short
+        window (the minimum, 800x520) gets the compact form: one blurb line, tighter gaps, lower buttons."""
         if not hasattr(self, "side"):
             return
         x, width = self.side.x + 20, self.side.width - 40
-        self.agent_pills.layout(x, self.side.y + 130, width)
-        self.preset_pills.layout(x, self.agent_pills.rects[-1].bottom + 40, width)
+        self.compact = self.side.height < 480
+        self.blurb_lines = 1 if self.compact else 2
+        self.agent_pills.layout(x, self.side.y + (108 if self.compact else 130), width)
+        self.preset_pills.layout(x, self.agent_pills.rects[-1].bottom + (30 if self.compact else 40), width)
         # The watch button spans the panel; the other four share two rows.
         bottom = self.side.bottom - 20
         half = (width - 10) // 2
+        row_h, watch_h, gap = (36, 38, 6) if self.compact else (40, 44, 8)
         for index, button in enumerate(self.buttons[1:]):
             row, column = divmod(index, 2)
-            button.rect = pygame.Rect(x + column * (half + 10), bottom - (2 - row) * 48 + 8, half, 40)
-        self.watch_button.rect = pygame.Rect(x, bottom - 2 * 48 - 52 + 8, width, 44)
+            button.rect = pygame.Rect(x + column * (half + 10), bottom - (2 - row) * (row_h + gap) + gap, half, row_h)
+        self.watch_button.rect = pygame.Rect(x, self.buttons[1].rect.y - gap - watch_h, width, watch_h)
         # Room for the preset summary (one line) and the saved agent (three lines) above the buttons?
         room = self.watch_button.rect.y - self.preset_pills.rects[-1].bottom
         self.show_summary = room >= 100
         self.saved_y = self.preset_pills.rects[-1].bottom + (40 if self.show_summary else 14)
+        self.saved_lines = 3 if room >= 80 else (1 if room >= 34 else 0)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)
@@ -304,9 +313,9 @@ class LauncherScreen(Screen):
         style.draw_text(surface, catalog.title(env_id), (x, side.y + 18), style.HEADING, style.TEXT)
         y = side.y + 56
         text = self.unavailable.get(env_id) or catalog.blurb(env_id) or env_id
-        for line in style.wrap_text(text, style.BODY, width)[:2]:
+        for line in style.wrap_text(text, style.BODY, width)[:self.blurb_lines]:
             style.draw_text(surface, line, (x, y), style.BODY, style.BAD if env_id in self.unavailable else
-                            style.TEXT_DIM)
+                            style.TEXT_DIM, max_width=width)
             y += 22
         style.draw_text(surface, "AGENT", (x, self.agent_pills.rects[0].y - 22), style.SMALL, style.TEXT_DIM)
         self.agent_pills.draw(surface)
@@ -322,13 +331,19 @@ class LauncherScreen(Screen):
             style.draw_text(surface, catalog.preset_summary(self.agent, env_id, preset),
                             (x, self.preset_pills.rects[-1].bottom + 10), style.SMALL, style.TEXT_DIM, max_width=width)
         y = self.saved_y
-        style.draw_text(surface, "SAVED AGENT", (x, y), style.SMALL, style.TEXT_DIM)
         info = self.checkpoint
-        if info is None:
+        if self.saved_lines == 1:  # the compact form: one line
+            line = "saved agent: none yet" if info is None else f"saved agent: {info.name} ({info.agent})"
+            style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM, max_width=width)
+        elif self.saved_lines == 0:
+            pass
+        elif info is None:
+            style.draw_text(surface, "SAVED AGENT", (x, y), style.SMALL, style.TEXT_DIM)
             opponent = catalog.default_bot(env_id)
             line = f"none yet (plays the built-in {opponent})" if opponent else "none yet: watch one train"
             style.draw_text(surface, line, (x, y + 20), style.BODY, style.TEXT, max_width=width)
         else:
+            style.draw_text(surface, "SAVED AGENT", (x, y), style.SMALL, style.TEXT_DIM)
             best = "-" if info.best_eval is None else f"{info.best_eval:.1f}"
             style.draw_text(surface, info.name, (x, y + 20), style.BODY, style.TEXT, max_width=width)
             style.draw_text(surface, f"{info.agent}  ·  {info.steps:,} steps  ·  best eval {best}", (x, y + 42),

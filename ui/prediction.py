@@ -122,6 +122,11 @@ class HumanWatcher:
         return (f"Model predicts you: {scores.accuracy():.0%} (baseline {scores.baseline_accuracy():.0%}) over "
                 f"{scores.predictions} moves")
 
+    def trust(self) -> str:
+        """The shown guess blends the LSTM with the frequency baseline by which one predicted better lately."""
+        weight = self.predictor.mix.model_weight
+        return f"guess: {weight:.0%} the LSTM, {1 - weight:.0%} your move frequencies (whichever predicts better)"
+
     def draw_summary(self, surface: pygame.Surface, pos: tuple[int, int], width: int, legend: str) -> int:
         """The side panel's block: heading, accuracy line, what the overlay (``legend``) shows, where the games go.
         Returns the y below it."""
@@ -132,7 +137,12 @@ class HumanWatcher:
         for line in style.wrap_text(self.summary(), style.BODY, width)[:2]:
             style.draw_text(surface, line, (x, y), style.BODY, style.ACCENT if self.visible else style.TEXT_DIM)
             y += 22
-        games = f"{legend}; learned from {self.games_learned} game{'s' * (self.games_learned != 1)}"
+        style.draw_text(surface, self.trust(), (x, y), style.SMALL, style.TEXT_DIM, max_width=width)
+        y += 18
+        learned = self.predictor.games  # a loaded model's games count: it learned from them
+        games = f"{legend}; learned from {learned} game{'s' * (learned != 1)}"
+        if learned != self.games_learned:
+            games += f" ({self.games_learned} this session)"
         where = f", saved in {self.log_dir}" if self.log_dir is not None else ""
         for line in style.wrap_text(games + where, style.SMALL, width)[:4]:
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)

@@ -106,6 +106,10 @@ class Exhibition:
         close_env(self.env)
 
 
+class _Closing(Exception):
+    """Raised inside an evaluation's progress hook to end it when the screen closes."""
+
+
 class TrainingSession(TrainerHooks):
     """Owns the Trainer and its learner thread; the screen calls update(dt) every frame and reads ``view``."""
 
@@ -128,7 +132,9 @@ class TrainingSession(TrainerHooks):
         # A learner that shows its own games (``watch_snapshot``: ui/selfplay.py draws them) needs no exhibition.
         self.shows_exhibition = not hasattr(learner, "watch_snapshot")
         self.paused = False
+        self._paused_at: float | None = None
         self.error: str | None = None
+        self.evaluating: tuple[int, int, int] | None = None  # (finished, total, steps) while an evaluation runs
         self.finished = trainer.done
         self.messages: deque[tuple[str, bool]] = deque()
         self.snapshot: Any = copy.deepcopy(learner.policy)
@@ -178,13 +184,26 @@ class TrainingSession(TrainerHooks):
 
     def set_paused(self, paused: bool) -> None:
         with self._cond:
+            if paused and not self.paused:
+                self._paused_at = time.perf_counter()
+            elif self.paused and not paused and self._paused_at is not None:
+                self.trainer.exclude_time(time.perf_counter() - self._paused_at)  # the clock stops while paused
+                self._paused_at = None
             self.paused = paused
             self._step_tokens = 0
             self._cond.notify_all()
 
+    @property
+    def elapsed(self) -> float:
+        """The run's training time, standing still while paused."""
+        paused_at = self._paused_at
+        return self.trainer.elapsed - (time.perf_counter() - paused_at if paused_at is not None else 0.0)
+
     def single_step(self) -> None:
         """While paused: one env step (when training frames are shown) or one learner slice."""
         with self._cond:
+            if not self.paused:
+                self._paused_at = time.perf_counter()
             self.paused = True
             self._step_tokens += 1
             self._cond.notify_all()
@@ -270,6 +289,8 @@ class TrainingSession(TrainerHooks):
                 if trainer.write_logs:
                     path = trainer.save("last")
                     self.messages.append((f"Training finished at step {trainer.steps:,}: saved {path}", False))
+        except _Closing:
+            pass
         except (DojoError, RuntimeError, ValueError, OSError) as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             self.error = f"training stopped: {first}"
@@ -318,6 +339,22 @@ class TrainingSession(TrainerHooks):
             with self._cond:
                 self._frames.append(view)
         return True
+
+    def on_eval_progress(self, trainer: Trainer, finished: int, total: int, steps: int) -> None:
+        """An evaluation is under way (the Trainer's hook): the screen shows how far it is instead of 0 steps/s."""
+        self.evaluating = (finished, total, steps)
+        if self._stop:
+            raise _Closing  # the screen is closing: an evaluation with a deep search must not hold it for minutes
+
+    def on_eval(self, trainer: Trainer, report: Any) -> None:
+        self.evaluating = None
+
+    def activity(self) -> str | None:
+        """What the learner is busy with when that is not learning (shown on the watch screen), else None."""
+        if self.evaluating is None:
+            return None
+        finished, total, steps = self.evaluating
+        return f"evaluating the greedy policy: {finished} of {total} games over, move {steps:,}"
 
     def _wait(self, ready: Callable[[], bool]) -> bool:
         """Park until ``ready()`` (called with the condition held), serving the screen's requests meanwhile; False

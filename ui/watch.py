@@ -211,8 +211,10 @@ class WatchScreen(Screen):
         if self.selfplay is not None and self.selfplay.draw_game(surface, self.game_rect):
             return
         view = self.session.view
+        activity = self.session.activity()
         if view is None:
-            style.draw_text(surface, "starting...", self.game_rect.center, style.LABEL, style.TEXT_DIM, "center")
+            style.draw_text(surface, activity or "starting...", self.game_rect.center, style.LABEL, style.TEXT_DIM,
+                            "center", max_width=self.game_rect.width - 28)
             return
         if view is not self._frame_source:
             self._frame_surface = style.array_to_surface(view.frame)
@@ -231,6 +233,9 @@ class WatchScreen(Screen):
             shown = self.session.exhibition.episodes + 1
             caption = f"exhibition {shown:,}: greedy policy  ·  return {view.episode_return:.1f}"
         style.draw_text(surface, caption, (self.game_rect.x + 14, self.game_rect.y + 14), style.BODY, style.TEXT)
+        if activity is not None:
+            style.draw_text(surface, activity, (self.game_rect.centerx, self.game_rect.bottom - 24), style.BODY,
+                            style.ACCENT, "center", max_width=self.game_rect.width - 28)
         if self.session.speed == "max" and not self.session.finished:
             style.draw_text(surface, "learning flat out", (self.game_rect.right - 14, self.game_rect.y + 14),
                             style.BODY, style.ACCENT, "topright")
@@ -258,14 +263,15 @@ class WatchScreen(Screen):
         style.draw_text(surface, "RUN", (rect.x + 12, rect.y + 10), style.SMALL, style.TEXT_DIM)
         style.draw_text(surface, trainer.run_dir.name, (rect.right - 12, rect.y + 10), style.SMALL, style.TEXT_DIM,
                         "topright", max_width=rect.width - 70)
-        elapsed = int(trainer.elapsed)
+        elapsed = int(session.elapsed)
         stats = trainer.learner.stats()
         explore = stats.get("epsilon", stats.get("entropy", float("nan")))
         recent = sum(trainer.recent_returns) / len(trainer.recent_returns) if trainer.recent_returns else None
         best = trainer.best_eval if math.isfinite(trainer.best_eval) else None
         cells = [
             ("step", f"{trainer.steps:,} / {trainer.total_steps:,}"), ("episode", f"{trainer.learner.episodes:,}"),
-            ("steps/s", f"{session.steps_per_second:,.0f}"), ("elapsed", f"{elapsed // 60}:{elapsed % 60:02d}"),
+            ("steps/s", "evaluating" if session.evaluating else f"{session.steps_per_second:,.0f}"),
+            ("elapsed", f"{elapsed // 60}:{elapsed % 60:02d}"),
             ("avg return (20)", "-" if recent is None else f"{recent:.1f}"),
             ("best eval", "-" if best is None else f"{best:.1f}"),
             (self.exploration, "-" if math.isnan(explore) else f"{explore:.3f}"), ("device", str(trainer.device)),

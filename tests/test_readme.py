@@ -20,6 +20,7 @@ import pytest
 import main
 
 REPO = Path(__file__).resolve().parent.parent
+ALPHAZERO_TINY = ("games=4", "simulations=8", "fast_simulations=4", "eval_simulations=8", "min_replay=32")
 TINY = {"eval": ["--episodes", "2"], "train-ae": ["--frames", "24", "--steps", "2"],
         "train-opponent-model": ["--games", "2"]}
 # Set-up steps, and a Ray cluster's own commands (tests/test_sweep.py runs a sweep on a simulated cluster instead).
@@ -83,6 +84,8 @@ def tiny(workspace, monkeypatch):
 
     def small_init(self, *args, **kwargs):
         kwargs.update(steps=min(kwargs.get("steps") or 200, 200), eval_every=100, eval_episodes=2)
+        if kwargs.get("agent", args[0] if args else None) == "alphazero":  # its preset searches 160 sims x 64 games
+            kwargs["overrides"] = [*kwargs.get("overrides", ()), *ALPHAZERO_TINY]
         original_init(self, *args, **kwargs)
 
     monkeypatch.setattr(agents.trainer.Trainer, "__init__", small_init)

@@ -42,6 +42,7 @@ class LevelScreen(Screen):
         rated = {level.spec for level in game_ladder.levels}
         if checkpoint is not None and str(checkpoint) not in rated:
             self.choices.append((str(checkpoint), f"Your saved agent: {run_name(checkpoint)}", None))
+        self.problem = ""
         try:
             self.rating: ladder.Rating | None = ladder.rating_of(env_id, game_ladder, runs_dir)
         except DojoError as error:
@@ -86,7 +87,7 @@ def draw_levels(surface: pygame.Surface, screen: LevelScreen) -> None:
     style.draw_text(surface, f"{catalog.title(screen.env_id).upper()}: PICK YOUR OPPONENT", (left, 40),
                     style.HEADING, style.ACCENT)
     rating = f"Your rating: {screen.rating.elo:.0f} ({screen.rating.games} rated games)" if screen.rating \
-        else f"Your rating cannot be read: {getattr(screen, 'problem', '')}"
+        else f"Your rating cannot be read: {screen.problem}"
     style.draw_text(surface, rating + "  ·  levels from the beginner to the strongest, Elo on one ladder",
                     (left, 94), style.BODY, style.TEXT_DIM, max_width=surface.get_width() - 2 * left)
     for index, ((_, name, level), rect) in enumerate(zip(screen.choices, screen.rows)):

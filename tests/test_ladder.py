@@ -153,8 +153,9 @@ def test_broken_ladder_json_is_refused(tmp_path, text, message):
         ladder.read_ladder(path)
 
 
-def test_the_shipped_ladder_is_valid_and_spreads_out():
+def test_the_shipped_ladder_is_valid_and_names_files_that_exist():
     shipped = ladder.read_ladder()
+    assert set(shipped) == {C4, TRON_ID}
     for env_id, game_ladder in shipped.items():
         for level in game_ladder.levels:
             spec = ladder.parse_spec(env_id, level.spec)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pickle
 import platform
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ import numpy as np
 import torch
 
 from agents.errors import DojoError
-from agents.safe_files import MAX_CHECKPOINT_BYTES, TEMP_SUFFIX, check_output_file, open_regular, signals_deferred
+from agents.safe_files import MAX_CHECKPOINT_BYTES, atomic_write, check_output_file, open_regular
 
 FORMAT_NAME = "dojo-checkpoint"
 FORMAT_VERSION = 1
@@ -72,21 +71,7 @@ def save_checkpoint(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """
     path = check_output_file(path, "checkpoint")
     data = as_stored(payload)
-    with signals_deferred():
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
-        except OSError as error:
-            raise DojoError(f"cannot write {path} ({error.strerror or type(error).__name__})") from None
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                torch.save(data, stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+    atomic_write(path, lambda stream: torch.save(data, stream))
     return path
 
 

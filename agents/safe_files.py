@@ -217,6 +217,37 @@ def load_json(text: str, where: str) -> Any:
     return value
 
 
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a file through ``write(stream)`` atomically: a temp file beside ``path``, fsync, then os.replace. A crash
+    mid-save leaves the previous file intact; a Ctrl-C or SIGTERM during the save is delivered once it is whole."""
+    with signals_deferred():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMP_SUFFIX, dir=path.parent)
+        except OSError as error:
+            raise DojoError(f"cannot write {path} ({_reason(error)})") from None
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                write(stream)
+                stream.flush()
+                os.fsync(stream.fileno())
+            os.replace(temp_name, path)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+
+
+def write_json(path: str | os.PathLike, value: Any, what: str) -> Path:
+    """``value`` as JSON at ``path``, atomically (see atomic_write); ``path`` must be a regular file or new."""
+    path = check_output_file(path, what)
+    data = (json.dumps(value, indent=1, allow_nan=False) + "\n").encode()
+    try:
+        atomic_write(path, lambda stream: stream.write(data))
+    except OSError as error:
+        raise DojoError(f"cannot write {what} {path} ({_reason(error)})") from None
+    return path
+
+
 # ---- the latest / glob forms of input paths -----------------------------------------------------------------
 def _latest_pattern(text: str) -> str:
     """``runs/latest/x`` and ``runs/CartPole-v1-dqn-latest/x``: ``latest`` stands for any name, newest first."""

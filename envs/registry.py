@@ -94,6 +94,7 @@ CONNECT_FOUR = Game(
         "minimax:K": "envs.connect_four.bots:minimax_bot",
         "pattern": "envs.connect_four.bots:PatternBot",
         "perfect": "envs.connect_four.solver:PerfectPlayer",  # numba compiles on first use
+        "solver": "envs.connect_four.solver:budgeted_solver_player",  # exact when cheap, else minimax:8
     },
     default_bot="minimax:4", bot_choices=("random", "greedy", "pattern", "minimax:2", "minimax:4"),
     search="envs.connect_four.search:search_move", max_search_depth=6,

@@ -212,12 +212,12 @@ def test_save_checkpoint_never_replaces_a_device_or_a_folder(tmp_path):
 
 
 def test_a_read_only_target_is_a_one_line_error(good, tmp_path, capsys, monkeypatch):
-    import agents.checkpoint
+    import agents.safe_files
 
     def read_only(*args, **kwargs):  # as root every folder is writable, so the refusal is simulated
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(agents.checkpoint.tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(agents.safe_files.tempfile, "mkstemp", read_only)
     assert main.main(["export", str(good), "--out", str(tmp_path / "copy.pt")]) == 2
     assert "cannot write" in one_line_error(capsys) and not (tmp_path / "copy.pt").exists()
 

@@ -85,9 +85,15 @@ def test_launcher_keyboard_and_mouse(tmp_path, monkeypatch):
     assert launcher.env_id == "dojo/ConnectFour-v0" and launcher.versus_button.enabled
     assert launcher.agent_pills.disabled[3]  # no tabular Q-learning on a grid
     assert not launcher.continue_button.enabled  # nothing saved yet
-    key(pygame.K_p)  # play against the built-in opponent
+    key(pygame.K_p)  # play: the ladder's level picker first, then its first level
     app.run(frames=2, dt=1 / 60)
-    assert isinstance(app.screen, ConnectFourScreen) and "minimax:4" in app.screen.note
+    from ui.levels import LevelScreen
+
+    assert isinstance(app.screen, LevelScreen)
+    key(pygame.K_1)
+    app.run(frames=2, dt=1 / 60)
+    assert isinstance(app.screen, ConnectFourScreen) and app.screen.players[1].level is not None
+    key(pygame.K_ESCAPE)
     key(pygame.K_ESCAPE)
     app.run(frames=1, dt=1 / 60)
     assert app.screen is launcher

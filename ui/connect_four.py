@@ -17,6 +17,7 @@ from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
 from ui.players import Player, key_bindings, tell
 from ui.prediction import HumanWatcher, draw_heat_strip
+from ui.rating import RatingKeeper, draw_rating
 
 ENV_ID = CONNECT_FOUR.env_id
 THINK_S = 0.45  # a short pause before an agent moves, so its move reads as a move
@@ -75,6 +76,7 @@ class ConnectFourScreen(Screen):
         self.think_left = THINK_S
         self.winner = -1
         self.swap_pending = False
+        self.rating = RatingKeeper.for_players(ENV_ID, players)  # None unless the human plays a ladder level
         self.new_game()
 
     # ---- game flow ---------------------------------------------------------------------------------------
@@ -135,6 +137,8 @@ class ConnectFourScreen(Screen):
             history = self.env.unwrapped.board.history
             self.watcher.game_over([[index % 2, col] for index, col in enumerate(history)], self.human_seats[0],
                                    winner)
+        if self.rating is not None:
+            self.rating.record(0.5 if winner < 0 else float(winner in self.human_seats))
         if winner < 0:
             self.wins["draws"] += 1
             self.banner = "Draw"
@@ -333,6 +337,7 @@ class ConnectFourScreen(Screen):
         y += 94
         style.draw_text(surface, self._status(), (x, y), style.LABEL, style.TEXT, max_width=side.width - 40)
         y += 36
+        y += draw_rating(surface, self.rating, (x, y), side.width - 40)
         for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 20

@@ -153,7 +153,7 @@ class LauncherScreen(Screen):
     def play(self, versus: str | None = None) -> None:
         info = self.checkpoint
         path = info.checkpoint if info is not None else None
-        self._open(lambda: actions.play_against(self.env_id, path, versus))
+        self._open(lambda: actions.play_against(self.env_id, path, versus, pick_level=versus is None))
 
     def versus(self) -> None:
         self.play(versus=catalog.default_bot(self.env_id))

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import numpy as np
 import pygame
 
-from agents import load_agent
+from agents import ladder
 from agents.errors import DojoError
 from agents.rundir import run_name
 from envs import registry
@@ -50,17 +50,23 @@ def tell(players: list[Any], event: str, *args: Any) -> None:
 
 
 class AgentPlayer:
-    """A trained checkpoint playing greedily."""
+    """A trained checkpoint playing greedily; ``path`` may carry a search budget (``agent.pt@depth=2``, see
+    agents/ladder.py). ``level``: the ladder level it plays as, if rated (else None: unrated)."""
+
+    level: ladder.Level | None = None
 
     def __init__(self, path: str | Path, env_id: str) -> None:
-        agent = load_agent(str(path))
+        text = str(path)
+        spec = ladder.parse_spec(env_id, text) if "@" in text else ladder.Spec(text, path=text)
+        agent = ladder.with_budget(_load(spec.path), spec.budget, spec.text[:60])
         if agent.env_id != env_id:
             raise DojoError(f"{path} was trained on {catalog.title(agent.env_id)}, not {catalog.title(env_id)}")
         # An opponent model plays with a copy of its own that keeps learning, now from the human's moves.
         self.agent = agent.fork(learn=True) if hasattr(agent, "fork") else agent
         self.models_opponent = hasattr(self.agent, "observe_opponent")
-        self.path = Path(path)
-        self.label = f"{self.agent.name} ({run_name(self.path)})"
+        self.path = Path(spec.path)
+        budget = f", {spec.budget[0]} {spec.budget[1]}" if spec.budget else ""
+        self.label = f"{self.agent.name} ({run_name(self.path)}{budget})"
         self.obs_mode = str(self.agent.env_kwargs.get("obs_mode", "planes"))
 
     def act(self, obs: Any, action_mask: np.ndarray | None) -> Any:
@@ -84,10 +90,17 @@ class AgentPlayer:
             self.agent.end_game()
 
 
+def _load(path: str) -> Any:
+    from agents import load_agent
+
+    return load_agent(ladder.resolve_path(path))
+
+
 class BuiltinPlayer:
     """One of the games' built-in opponents (they read planes observations)."""
 
     obs_mode = "planes"
+    level: ladder.Level | None = None
 
     def __init__(self, env_id: str, spec: str, rng: np.random.Generator) -> None:
         try:
@@ -104,14 +117,19 @@ class BuiltinPlayer:
 
 
 def looks_like_path(spec: str) -> bool:
-    return spec.endswith(".pt") or "/" in spec.replace("dojo/", "") or Path(spec).exists()
+    return ladder.is_checkpoint(spec.replace("dojo/", ""))
 
 
 def make_player(env_id: str, spec: str, rng: np.random.Generator) -> AgentPlayer | BuiltinPlayer:
-    """A checkpoint path or a built-in opponent's name."""
-    if looks_like_path(spec):
-        return AgentPlayer(spec, env_id)
-    return BuiltinPlayer(env_id, spec, rng)
+    """A checkpoint path (with a budget or not) or a built-in opponent's name; rated when the game's ladder lists
+    the spec (agents/ladder.py)."""
+    player: AgentPlayer | BuiltinPlayer = AgentPlayer(spec, env_id) if looks_like_path(spec) \
+        else BuiltinPlayer(env_id, spec, rng)
+    game_ladder = ladder.ladder_for(env_id) if registry.two_player(env_id) else None
+    player.level = next((level for level in game_ladder.levels if level.spec == spec), None) if game_ladder else None
+    if player.level is not None:
+        player.label = f"{player.label}, Elo {player.level.elo:.0f}"
+    return player
 
 
 @dataclass

@@ -18,6 +18,7 @@ from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
 from ui.players import Player, key_bindings, tell
 from ui.prediction import HumanWatcher, draw_arrow
+from ui.rating import RatingKeeper, draw_rating
 from ui.widgets import Pills
 
 ENV_ID = TRON.env_id
@@ -70,6 +71,7 @@ class TronScreen(Screen):
         self.tick_pills = Pills([name for name in TICK_RATES], list(TICK_RATES).index(tick))
         self.turns: deque[int] = deque(maxlen=2)  # quick double turns (a U-turn) need two queued presses
         self.banner: str | None = None
+        self.rating = RatingKeeper.for_players(ENV_ID, players)  # None unless the human plays a ladder level
         self.new_round()
 
     @property
@@ -163,6 +165,8 @@ class TronScreen(Screen):
         tell(self.players, "end_game")
         if self.watcher is not None:
             self.watcher.game_over(self.moves, 0, winner)
+        if self.rating is not None:
+            self.rating.record(0.5 if winner < 0 else float(winner == 0))
         if winner < 0:
             self.score["draws"] += 1
             self.banner = "Draw"
@@ -258,6 +262,7 @@ class TronScreen(Screen):
         style.draw_text(surface, f"round {self.rounds + (0 if self.banner else 1)}  ·  tick "
                                  f"{self.env.unwrapped.game.steps}", (x, y), style.BODY, style.TEXT)
         y += 30
+        y += draw_rating(surface, self.rating, (x, y), side.width - 40)
         for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
             style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
             y += 20

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from envs.connect_four.bots import minimax_move
 from envs.connect_four.rules import BOARD_MASK, COLS, COLUMN_BITS, ROWS, Board, has_four
 
 CELLS = ROWS * COLS
@@ -199,3 +200,38 @@ class PerfectPlayer:
             raise ValueError("the perfect player was given no legal move")
         best = np.flatnonzero(values == np.nanmax(values))
         return int(best[int(self.rng.random() * len(best))])
+
+
+SOLVER_NODE_BUDGET = 2_000_000  # positions per column solve: about a second a move at worst on this CPU
+SOLVER_FALLBACK_DEPTH = 6  # minimax:6: 0.5 s on the empty board here (minimax:8 takes ~45 s there)
+
+
+class BudgetedSolverPlayer:
+    """The built-in ``solver`` opponent: the exact best move whenever every column solves within
+    :data:`SOLVER_NODE_BUDGET` positions, else ``minimax:6``. It is *not* perfect play: early positions (without an
+    opening book) need minutes to hours to solve, so there it plays the fallback; from the middle game on it plays
+    perfectly. ``fallbacks`` / ``exact`` count its moves of each kind."""
+
+    def __init__(self, rng: np.random.Generator, solver: Solver) -> None:
+        self.perfect = PerfectPlayer(rng, solver)
+        self.exact = self.fallbacks = 0
+
+    def __call__(self, obs: np.ndarray, action_mask: np.ndarray) -> int:
+        try:
+            move = self.perfect(obs, action_mask)
+        except SearchBudgetExceeded:
+            self.fallbacks += 1
+            return minimax_move(Board.from_planes(obs), SOLVER_FALLBACK_DEPTH)
+        self.exact += 1
+        return move
+
+
+_BUDGETED: Solver | None = None
+
+
+def budgeted_solver_player(rng: np.random.Generator) -> BudgetedSolverPlayer:
+    """``solver`` for the registry: every such player shares one capped solver (one 72 MB table)."""
+    global _BUDGETED
+    if _BUDGETED is None:
+        _BUDGETED = Solver(node_limit=SOLVER_NODE_BUDGET)
+    return BudgetedSolverPlayer(rng, _BUDGETED)

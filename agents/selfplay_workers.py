@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +50,7 @@ class Batch:
     steps: int  # moves played in this call (finished games or not): the learner's step counter
     worker: int
     version: int  # the weights that played them
+    cpu_s: float  # the worker's CPU time for the call (bench/bench_selfplay_workers.py)
 
 
 class SelfPlayWorker:
@@ -65,7 +69,7 @@ class SelfPlayWorker:
         that finished on the same move). ``weights`` is ``[ObjectRef]``: fetched only when the version is new."""
         import ray
 
-        learner = self.learner
+        learner, cpu = self.learner, time.process_time()
         if version > self.version:
             learner.net.load_state_dict(ray.get(weights[0]))
             learner.net.eval()
@@ -79,7 +83,7 @@ class SelfPlayWorker:
         learner.new_positions = 0
         rows = (replay.position - np.arange(count, 0, -1)) % replay.capacity  # the newest, oldest first
         return Batch(replay.planes[rows], replay.policies[rows], replay.values[rows], games, learner.steps - steps,
-                     self.index, self.version)
+                     self.index, self.version, time.process_time() - cpu)
 
 
 class SelfPlayWorkers:
@@ -97,6 +101,7 @@ class SelfPlayWorkers:
         self.weights: list[Any] = []
         self.version = 0
         self.reported = [0] * config.workers  # per worker, the newest weights version a batch of it was played with
+        self.cpu_s = 0.0  # CPU time the workers spent on the batches handed out so far
         try:
             cpus = self.ray.cluster_resources().get("CPU", 0.0)
             if config.workers * config.torch_threads > cpus:  # actors that can never be placed would wait forever
@@ -138,6 +143,7 @@ class SelfPlayWorkers:
         self._call(index)
         # ray.wait may hand out a worker's two calls in either order: keep the newest version it played with.
         self.reported[index] = max(self.reported[index], batch.version)
+        self.cpu_s += batch.cpu_s
         return batch
 
     def _call(self, index: int) -> None:
@@ -166,18 +172,24 @@ def start_ray(ray: Any, address: str | None) -> bool:
     """Start Ray on this machine's cores, or join the cluster at ``address``; True when this call started it."""
     if ray.is_initialized():  # a caller (a test, a notebook, a sweep trial) already chose where work runs
         return False
-    if address is None:
-        cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        ray.init(num_cpus=cpus, include_dashboard=False, **QUIET)
-        return True
-    # The workers import Dojo on the cluster's machines: ship this checkout's code with them (not runs or .git).
-    runtime_env = {"working_dir": str(ROOT), "excludes": SHIPPED_EXCLUDES}
+    # Ray's driver takes SIGTERM over (it dies at once); give it back to the app, whose SIGTERM saves like Ctrl-C.
+    sigterm = signal.getsignal(signal.SIGTERM)
     try:
-        ray.init(address=address, runtime_env=runtime_env, **QUIET)
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        raise DojoError(f"ray_address {address}: cannot join a Ray cluster there ({first_line(error)}); start one "
-                        f"with: ray start --head") from None
-    return True
+        if address is None:
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+            ray.init(num_cpus=cpus, include_dashboard=False, **QUIET)
+            return True
+        # The workers import Dojo on the cluster's machines: ship this checkout's code with them (not runs, .git).
+        runtime_env = {"working_dir": str(ROOT), "excludes": SHIPPED_EXCLUDES}
+        try:
+            ray.init(address=address, runtime_env=runtime_env, **QUIET)
+        except (ConnectionError, RuntimeError, ValueError) as error:
+            raise DojoError(f"ray_address {address}: cannot join a Ray cluster there ({first_line(error)}); start "
+                            f"one with: ray start --head") from None
+        return True
+    finally:
+        if sigterm is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, sigterm)
 
 
 def first_line(error: BaseException) -> str:

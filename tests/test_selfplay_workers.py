@@ -1,9 +1,11 @@
 """Self-play workers (agents/selfplay_workers.py) on a real local Ray, started once for the module: a worker plays
 exactly the in-process self-play, two workers feed a learner that trains and sends them its new weights, a run with
-workers checkpoints and resumes (with workers, or in one process), bad worker counts are one-line errors."""
+workers checkpoints and resumes (with workers, or in one process), bad worker counts and cluster addresses are
+one-line errors, and starting Ray leaves SIGTERM to the app (which saves on it)."""
 
 from __future__ import annotations
 
+import signal
 import time
 from dataclasses import replace
 
@@ -15,7 +17,8 @@ ray = pytest.importorskip("ray")
 
 import main  # noqa: E402
 from agents.alphazero import AlphaZeroConfig, AlphaZeroLearner  # noqa: E402
-from agents.selfplay_workers import SelfPlayWorker  # noqa: E402
+from agents.errors import DojoError  # noqa: E402
+from agents.selfplay_workers import SelfPlayWorker, start_ray  # noqa: E402
 from agents.trainer import Trainer  # noqa: E402
 
 C4 = "dojo/ConnectFour-v0"
@@ -103,3 +106,36 @@ def test_bad_worker_counts_are_one_line_errors(local_ray, capsys, tmp_path, work
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and "Traceback" not in error and message in error, error
     assert ray.is_initialized()  # the test's Ray is not the learner's to shut down
+
+
+class PretendRay:
+    """Stands in for ray.init's side effects: it takes SIGTERM over as the real driver does, or cannot connect."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error, self.calls = error, []
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, **kwargs) -> None:
+        self.calls.append(kwargs)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        if self.error is not None:
+            raise self.error
+
+
+def test_starting_ray_gives_sigterm_back_to_the_app_and_a_bad_address_is_one_line():
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)  # what main.py installs: save, then exit
+    try:
+        pretend = PretendRay()
+        assert start_ray(pretend, None) is True
+        assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler
+        assert pretend.calls[0]["num_cpus"] >= 1 and "address" not in pretend.calls[0]
+        refused = PretendRay(ConnectionError("Could not find any running Ray instance.\nPlease specify..."))
+        with pytest.raises(DojoError, match=r"^ray_address 10.0.0.9:6379: cannot join a Ray cluster there \(Could "
+                                            r"not find any running Ray instance.\); start one with: ray start --head$"):
+            start_ray(refused, "10.0.0.9:6379")
+        assert refused.calls[0]["address"] == "10.0.0.9:6379" and "working_dir" in refused.calls[0]["runtime_env"]
+        assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGTERM, previous)

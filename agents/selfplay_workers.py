@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from dataclasses import dataclass, replace
@@ -36,6 +37,7 @@ INSTALL = "pip install -r requirements-dev.txt (or: pip install 'ray[tune]')"
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_EXCLUDES = [".git", ".venv", "runs", "shots", "assets/screenshots", "**/__pycache__"]
 IN_FLIGHT = 2  # calls queued per worker: one playing, one ready to start the moment it returns
+CONNECT_TIMEOUT_S = 3.0
 QUIET = {"logging_level": logging.ERROR, "log_to_driver": False}
 
 
@@ -179,10 +181,11 @@ def start_ray(ray: Any, address: str | None) -> bool:
             cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
             ray.init(num_cpus=cpus, include_dashboard=False, **QUIET)
             return True
+        target = check_address(address)
         # The workers import Dojo on the cluster's machines: ship this checkout's code with them (not runs, .git).
         runtime_env = {"working_dir": str(ROOT), "excludes": SHIPPED_EXCLUDES}
         try:
-            ray.init(address=address, runtime_env=runtime_env, **QUIET)
+            ray.init(address=target, runtime_env=runtime_env, **QUIET)
         except (ConnectionError, RuntimeError, ValueError) as error:
             raise DojoError(f"ray_address {address}: cannot join a Ray cluster there ({first_line(error)}); start "
                             f"one with: ray start --head") from None
@@ -190,6 +193,25 @@ def start_ray(ray: Any, address: str | None) -> bool:
     finally:
         if sigterm is not None and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, sigterm)
+
+
+def check_address(address: str) -> str:
+    """``auto`` or HOST:PORT, checked to answer within seconds (ray.init itself retries for minutes)."""
+    from ray._private.services import canonicalize_bootstrap_address
+
+    try:
+        target = canonicalize_bootstrap_address(address)
+    except Exception as error:  # Ray raises ConnectionError, ValueError... with multi-line messages
+        raise DojoError(f"ray_address {address}: {first_line(error)}") from None
+    host, _, port = (target or "").rpartition(":")
+    if not host or not port.isdigit():
+        raise DojoError(f"ray_address must be auto or HOST:PORT of a running Ray cluster, got {address!r}")
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise DojoError(f"ray_address {address}: no Ray cluster answers there ({error.strerror or error}); start "
+                        f"one with: ray start --head") from None
+    return target
 
 
 def first_line(error: BaseException) -> str:

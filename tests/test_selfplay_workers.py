@@ -6,6 +6,7 @@ one-line errors, and starting Ray leaves SIGTERM to the app (which saves on it).
 from __future__ import annotations
 
 import signal
+import socket
 import time
 from dataclasses import replace
 
@@ -131,11 +132,20 @@ def test_starting_ray_gives_sigterm_back_to_the_app_and_a_bad_address_is_one_lin
         assert start_ray(pretend, None) is True
         assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler
         assert pretend.calls[0]["num_cpus"] >= 1 and "address" not in pretend.calls[0]
-        refused = PretendRay(ConnectionError("Could not find any running Ray instance.\nPlease specify..."))
-        with pytest.raises(DojoError, match=r"^ray_address 10.0.0.9:6379: cannot join a Ray cluster there \(Could "
-                                            r"not find any running Ray instance.\); start one with: ray start --head$"):
-            start_ray(refused, "10.0.0.9:6379")
-        assert refused.calls[0]["address"] == "10.0.0.9:6379" and "working_dir" in refused.calls[0]["runtime_env"]
+        with socket.create_server(("", 0)) as server:  # something answers there (any interface), but ray.init fails
+            address = f"127.0.0.1:{server.getsockname()[1]}"
+            refused = PretendRay(ConnectionError("Could not find any running Ray instance.\nPlease specify..."))
+            with pytest.raises(DojoError, match=rf"^ray_address {address}: cannot join a Ray cluster there \(Could "
+                                                r"not find any running Ray instance.\); start one with: ray start"):
+                start_ray(refused, address)
+        assert refused.calls[0]["address"].endswith(address.rpartition(":")[2])  # Ray names this machine its own way
+        assert "working_dir" in refused.calls[0]["runtime_env"]
+        nobody = PretendRay()
+        with pytest.raises(DojoError, match=rf"^ray_address {address}: no Ray cluster answers there"):
+            start_ray(nobody, address)  # the port is closed now: refused within seconds, ray.init never called
+        assert nobody.calls == []
+        with pytest.raises(DojoError, match="^ray_address nohost: Invalid address format: nohost$"):
+            start_ray(PretendRay(), "nohost")
         assert signal.getsignal(signal.SIGTERM) is signal.default_int_handler
     finally:
         signal.signal(signal.SIGTERM, previous)

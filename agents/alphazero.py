@@ -87,6 +87,7 @@ class AlphaZeroLearner:
                            "entropy": float("nan")}
         self.search_stats = {"simulations": 0.0, "positions": 0.0, "evaluator_s": 0.0}
         self.games = [self._new_game() for _ in range(config.games)]
+        self.workers = self._start_workers()  # self-play workers (agents/selfplay_workers.py): None in-process
 
     def _new_game(self) -> SelfPlayGame:
         return SelfPlayGame(Tree(self.start, self.game.n_actions))
@@ -97,6 +98,8 @@ class AlphaZeroLearner:
     # ---- self-play -----------------------------------------------------------------------------------------
     def advance(self, on_step: StepHook | None = None) -> list[dict[str, float]]:
         """Every game in flight plays one move (their searches batched together); train when due."""
+        if self.workers is not None:  # self-play workers (agents/selfplay_workers.py)
+            return self._advance_with_workers()
         config = self.config
         cheap = 0 < config.fast_simulations < config.simulations
         full = [not cheap or self.rng.random() < config.full_search_share for _ in self.games]
@@ -112,8 +115,7 @@ class AlphaZeroLearner:
             if self._play_move(game, is_full):
                 finished.append(self._finish(game))
                 self.games[slot] = self._new_game()
-        if self.new_positions >= config.train_interval and self.replay.size >= max(config.min_replay,
-                                                                                    config.batch_size):
+        if self._train_due():
             self._train_phase()
         return finished
 
@@ -256,8 +258,39 @@ class AlphaZeroLearner:
         return SelfPlayGame(Tree.from_state(engine, self.game.n_actions, saved["tree"]),
                             [[int(action) for action in move] for move in saved["moves"]], records)
 
+    # ---- self-play workers (agents/selfplay_workers.py) -------------------------------------------------
+    def _start_workers(self) -> Any:
+        if self.config.workers == 0:
+            return None
+        from agents.selfplay_workers import SelfPlayWorkers
+
+        return SelfPlayWorkers(type(self), self.env_id, self.env_kwargs, self.config)
+
+    def _advance_with_workers(self) -> list[dict[str, float]]:
+        """The next finished games of a worker go to replay; train when due, then send the workers the weights."""
+        if not self.workers.started:  # the first call: the weights as built or resumed, seeds from this run's rng
+            self.workers.start(self.net.state_dict(), self.rng.integers(2**63, size=self.config.workers).tolist())
+        batch = self.workers.next_batch()
+        for planes, policy, value in zip(batch.planes, batch.policies, batch.values):
+            self.replay.add(planes, policy, float(value))
+        self.new_positions += len(batch.values)
+        self.steps += batch.steps
+        self.episodes += len(batch.games)
+        if self._train_due():
+            self._train_phase()
+            self.workers.publish(self.net.state_dict())
+        return batch.games
+
+    def _train_due(self) -> bool:
+        config = self.config
+        return self.new_positions >= config.train_interval and self.replay.size >= max(config.min_replay,
+                                                                                       config.batch_size)
+
     def close(self) -> None:
-        pass
+        if self.workers is not None:
+            self.workers.close()
+            self.workers = None
+    # ---- end of self-play workers ----
 
 
 CONFIG = AlphaZeroConfig

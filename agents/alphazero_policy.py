@@ -103,6 +103,10 @@ class AlphaZeroConfig:
     """Leaves per network batch when a single game is searched (virtual loss keeps them apart)."""
     torch_threads: int = 1
     """CPU threads for torch (small nets are fastest on one)."""
+    workers: int = 0
+    """Ray actors playing self-play (each its own ``games`` games, torch_threads CPUs); 0: in this process, no Ray."""
+    ray_address: str = ""
+    """The Ray cluster the workers join (auto or HOST:PORT); empty: a local Ray on this machine's cores."""
 
     def settings(self, leaves_per_tree: int = 1) -> SearchSettings:
         return SearchSettings(self.c_puct, self.fpu_reduction, leaves_per_tree)

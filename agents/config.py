@@ -51,7 +51,7 @@ RANGES: dict[str, tuple[float, float]] = {
     "temperature": (1e-3, 100.0), "temperature_moves": (0, 100_000), "games": (1, 4096),
     "replay_size": (1, 5_000_000), "min_replay": (0, 5_000_000), "train_interval": (1, 10**7),
     "sample_reuse": (1e-3, 1000.0), "value_target_q": (0.0, 1.0), "blocks": (0, 40), "value_hidden": (1, 4096),
-    "play_leaves": (1, 256),
+    "play_leaves": (1, 256), "workers": (0, 4096),
     # trainer settings (presets.toml and --set)
     "steps": (1, 10**10), "eval_every": (1, 10**10), "eval_episodes": (1, 10_000), "checkpoint_every": (1, 10**10),
 }

@@ -14,7 +14,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import time
 import warnings
 from collections.abc import Callable
@@ -23,15 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import DojoError
+from agents.ray_cluster import start_ray
 from agents.sweep_space import SearchSpace, build_space, read_space_file
 
 SWEEP_FILE = "sweep.json"
 TUNE_DIR = "tune"
 METRIC = "best_eval"  # a trial's best evaluation so far: what the pruner compares and Optuna maximizes
 INSTALL = "pip install -r requirements-dev.txt (or: pip install 'ray[tune]' optuna)"
-ROOT = Path(__file__).resolve().parent.parent
-SHIPPED_EXCLUDES = [".git", ".venv", "runs", "shots", "assets/screenshots", "**/__pycache__"]
-CONNECT_TIMEOUT_S = 3.0
 RESUME_FIXED = ("env", "agent", "trials", "steps", "space", "search", "concurrent", "grace", "pruner", "seed",
                 "run_dir")
 
@@ -66,7 +63,7 @@ def sweep(args: argparse.Namespace) -> int:
     if not args.resume:
         Path(job.run_dir).mkdir(parents=True, exist_ok=True)
         save_job(job)
-    owns_ray = start_ray(ray, args.address)
+    owns_ray = start_ray(ray, args.address, "--address")
     previous_sigterm = signal.signal(signal.SIGTERM, _sigterm_as_sigint)
     try:
         tuner = make_tuner(job, space, resume=bool(args.resume))
@@ -160,52 +157,6 @@ def import_ray(search: str) -> Any:
             raise DojoError(f"--search optuna needs Optuna, which is not installed: {INSTALL}") from None
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     return ray
-
-
-def start_ray(ray: Any, address: str | None) -> bool:
-    """Start Ray on this machine's cores, or connect to the cluster at ``address``; True when this sweep owns it."""
-    if ray.is_initialized():  # a caller (a test, a notebook) already chose where trials run
-        return False
-    quiet = {"logging_level": logging.ERROR, "log_to_driver": False}
-    if address is None:
-        ray.init(num_cpus=len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-                 include_dashboard=False, **quiet)
-        return True
-    target = check_address(ray, address)
-    # The trials import Dojo on the cluster's machines: ship this checkout's code with them (not runs or .git).
-    runtime_env = {"working_dir": str(ROOT), "excludes": SHIPPED_EXCLUDES}
-    try:
-        ray.init(address=target, runtime_env=runtime_env, **quiet)
-    except (ConnectionError, RuntimeError, ValueError) as error:
-        raise DojoError(f"cannot join the Ray cluster at {address}: {_first_line(error)}") from None
-    return True
-
-
-def check_address(ray: Any, address: str) -> str:
-    """``auto`` or HOST:PORT, checked to answer within seconds (Ray itself would retry for a minute)."""
-    from ray._private.services import canonicalize_bootstrap_address
-
-    try:
-        target = canonicalize_bootstrap_address(address)
-    except Exception as error:  # Ray raises ConnectionError, ValueError... with multi-line messages
-        raise DojoError(f"--address {address}: {_first_line(error)}") from None
-    if target is None:
-        raise DojoError(f"--address {address}: no running Ray cluster found (start one with: ray start --head)")
-    host, _, port = target.rpartition(":")
-    if not host or not port.isdigit():
-        raise DojoError(f"--address must be auto or HOST:PORT, got {address!r}")
-    try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
-    except OSError as error:
-        resolved = f" ({target})" if target != address else ""
-        raise DojoError(f"no Ray cluster answers at {address}{resolved}: {error.strerror or error}; start its head "
-                        f"with ray start --head, or check the address") from None
-    return target
-
-
-def _first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
 
 
 def _sigterm_as_sigint(signum: int, frame: Any) -> None:

@@ -82,6 +82,13 @@ class ConnectFourScreen(Screen):
     def human_turn(self) -> bool:
         return self.banner is None and self.drop is None and self.players[self.env.unwrapped.current_player] is None
 
+    def busy(self) -> bool:
+        """A disc falls, an agent thinks, agents play on: moving. The human's turn (once the model's guess is
+        shown) and a result the human reads are still: hover and clicks arrive as events."""
+        if self.human_turn:
+            return self.watcher is not None and self.watcher.probabilities is None
+        return not (self.banner is not None and self.human_seats)
+
     def new_game(self) -> None:
         if self.watcher is not None:
             self.watcher.new_game()

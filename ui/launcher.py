@@ -74,6 +74,9 @@ class LauncherScreen(Screen):
         self.recent_rows: list[pygame.Rect] = []
         self.select(0)
 
+    def busy(self) -> bool:
+        return False  # the thumbnails are still frames, and nothing claims they are live: only input changes it
+
     # ---- state -------------------------------------------------------------------------------------------
     @property
     def env_id(self) -> str:

@@ -88,6 +88,11 @@ class SoloScreen(Screen):
         self._alternate ^= 1
         return self._alternate
 
+    def busy(self) -> bool:
+        """The game ticks by itself for the agent and in real-time or ticked games; the ready / between / result
+        cards and a turn-by-turn maze change only on input."""
+        return self.phase == "agent" or (self.phase == "human" and self.mode != "turns")
+
     # ---- input and time ----------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         if self.phase == "human" and self.keys.handle_event(event):

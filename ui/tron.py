@@ -89,6 +89,10 @@ class TronScreen(Screen):
         self.turns.clear()
         self._frame = None
 
+    def busy(self) -> bool:
+        """The round runs (or, agent against agent, the next one is coming); a human reads the result at rest."""
+        return self.banner is None or not self.human
+
     # ---- input and time ----------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
         if self.tick_pills.handle_event(event):

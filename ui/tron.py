@@ -22,7 +22,9 @@ from ui.widgets import Pills
 
 ENV_ID = TRON.env_id
 DIRECTION_KEYS = key_bindings(ENV_ID)  # arrows and WASD: absolute directions, turned into relative actions
-TICK_RATES = {"slow": 6.0, "normal": 10.0, "fast": 15.0}
+# A first game starts slow (issue 15: 10 ticks/s was too fast to learn the keys); 1 2 3 change it.
+TICK_RATES = {"slow": 5.0, "normal": 10.0, "fast": 15.0}
+DEFAULT_TICK = "slow"
 COUNTDOWN_S = 3.0
 NEXT_ROUND_S = 2.5  # agent against agent: the pause between rounds
 
@@ -33,7 +35,7 @@ class TronScreen(Screen):
 
     title = "Tron"
 
-    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = "normal",
+    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = DEFAULT_TICK,
                  predictor: OpponentPredictor | None = None) -> None:
         super().__init__()
         if len(players) != 2 or players[1] is None:
@@ -70,6 +72,7 @@ class TronScreen(Screen):
         self.tick_pills = Pills([name for name in TICK_RATES], list(TICK_RATES).index(tick))
         self.turns: deque[int] = deque(maxlen=2)  # quick double turns (a U-turn) need two queued presses
         self.banner: str | None = None
+        self.banner_box: pygame.Rect | None = None  # where the last banner went (beside the arena, never on it)
         self.new_round()
 
     @property
@@ -186,6 +189,10 @@ class TronScreen(Screen):
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
         self.arena, self.side = style.play_layout(size)
+        inner = self.arena.inflate(-24, -24)
+        # The band above the arena holds the result banner, so the crash site stays in view.
+        self.board_area = pygame.Rect(inner.x, inner.y + style.BANNER_BAND, inner.width,
+                                      inner.height - style.BANNER_BAND)
         self.tick_pills.layout(self.side.x + 20, self.side.y + 330, self.side.width - 40)
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -193,7 +200,8 @@ class TronScreen(Screen):
         style.panel(surface, self.arena, style.PANEL_DARK)
         if self._frame is None:
             self._frame = style.array_to_surface(self.env.render())
-        shown = style.blit_frame(surface, self._frame, self.arena.inflate(-24, -24), smooth=False)
+        shown = style.blit_frame(surface, self._frame, self.board_area, smooth=False)
+        self.shown = shown
         watcher = self.watcher
         if watcher is not None and watcher.visible and watcher.probabilities is not None and self.banner is None:
             self._draw_prediction(surface, shown, watcher.probabilities)
@@ -227,12 +235,8 @@ class TronScreen(Screen):
 
     def _draw_banner(self, surface: pygame.Surface, shown: pygame.Rect) -> None:
         color = style.GOOD if self.banner == "You win!" else style.BAD if "agent" in self.banner else style.ACCENT
-        box = pygame.Rect(0, 0, min(shown.width, 520), 124)
-        box.center = shown.center
-        style.panel(surface, box, style.PANEL_DARK, color, radius=16, width=3)
-        style.draw_text(surface, self.banner, (box.centerx, box.y + 18), style.TITLE, color, "midtop")
         hint = "press R or Space for the next round" if self.human else "next round in a moment"
-        style.draw_text(surface, hint, (box.centerx, box.bottom - 16), style.BODY, style.TEXT_DIM, "midbottom")
+        self.banner_box = style.result_banner(surface, shown, self.banner, hint, color)
 
     def _draw_side(self, surface: pygame.Surface) -> None:
         side = self.side

@@ -5,6 +5,7 @@ import pygame
 import pytest
 
 from envs.registry import SNAKE
+from tests.test_ui_play import Scripted
 from ui.app import IDLE_FPS, App
 from ui.connect_four import ConnectFourScreen
 from ui.launcher import LauncherScreen
@@ -31,13 +32,6 @@ class SimulatedClock:
         self.waits += 1
         self.now += ms / 1000.0
         return None
-
-
-class Still:
-    label, obs_mode = "still", "planes"
-
-    def act(self, obs, action_mask):
-        return 1
 
 
 def one_second(app, clock):
@@ -77,7 +71,7 @@ def test_the_idle_launcher_sleeps_on_the_queue_and_draws_nothing(app):
 
 def test_play_screens_idle_when_waiting_for_the_human_and_tick_when_the_game_moves(app):
     clock = app.clock_for_test
-    tron = TronScreen([None, Still()])
+    tron = TronScreen([None, Scripted(1)])
     app.push(tron)
     turns, frames = one_second(app, clock)  # the countdown runs
     assert frames >= 50
@@ -86,7 +80,7 @@ def test_play_screens_idle_when_waiting_for_the_human_and_tick_when_the_game_mov
     assert frames <= 1 and turns <= IDLE_FPS + 1
     app.pop()
 
-    board = ConnectFourScreen([None, Still()])
+    board = ConnectFourScreen([None, Scripted(1)])
     app.push(board)
     one_second(app, clock)  # the model's guess appears, then the board waits for a click
     turns, frames = one_second(app, clock)

@@ -5,30 +5,12 @@ import pygame
 import pytest
 
 from envs.registry import SNAKE, TRON
+from tests.test_ui_play import Scripted, click, key
 from ui.app import MIN_SIZE, App
 from ui.connect_four import ConnectFourScreen
 from ui.play import play_screen
 from ui.solo import SoloScreen
 from ui.tron import TronScreen
-
-
-class Fixed:
-    label, obs_mode = "fixed", "planes"
-
-    def __init__(self, action):
-        self.action = action
-
-    def act(self, obs, action_mask):
-        return self.action
-
-
-def key(code):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=0, unicode=""))
-
-
-def click(pos):
-    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(0, 0, 0)))
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
 
 
 @pytest.fixture(params=[MIN_SIZE, (1280, 800)], ids=["min", "large"])
@@ -70,7 +52,7 @@ def test_tron_and_snake_start_slow_and_keys_pick_the_speed(tmp_path, monkeypatch
 
 
 def test_the_tron_banner_leaves_the_crash_site_in_view(app):
-    screen = TronScreen([None, Fixed(1)], tick="fast")
+    screen = TronScreen([None, Scripted(1)], tick="fast")
     app.push(screen)
     assert app.run_until(lambda: screen.countdown <= 0, max_frames=400)
     key(pygame.K_UP)  # into the top wall
@@ -81,7 +63,7 @@ def test_the_tron_banner_leaves_the_crash_site_in_view(app):
 
 
 def test_the_connect_four_banner_leaves_the_winning_four_in_view(app):
-    screen = ConnectFourScreen([None, Fixed(6)])
+    screen = ConnectFourScreen([None, Scripted(6)])
     app.push(screen)
     for _ in range(4):
         assert app.run_until(lambda: screen.human_turn, max_frames=600)

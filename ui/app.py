@@ -61,6 +61,11 @@ class Screen:
         """Called before the first event and on every window resize: lay out rects here."""
         self.size = size
 
+    def toast_bottom(self) -> int:
+        """Where toasts stack up from: above the screen's footer (its key hints), which they must not cover."""
+        footer = getattr(self, "footer", None)
+        return footer.top - 8 if isinstance(footer, pygame.Rect) else self.size[1] - style.PAD
+
     def handle_event(self, event: pygame.event.Event) -> None:
         """One input event from the queue."""
 
@@ -184,7 +189,7 @@ class App:
             return
         self._dirty = False
         screen.draw(self.surface)
-        self.toasts.draw(self.surface)
+        self.toasts.draw(self.surface, screen.toast_bottom())
         if self.windowed:
             pygame.display.flip()
         self.frames += 1

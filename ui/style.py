@@ -114,9 +114,13 @@ def mix(low: Color, high: Color, amount: float) -> Color:
 
 
 def blit_frame(surface: pygame.Surface, frame: pygame.Surface, area: pygame.Rect, smooth: bool = True) -> pygame.Rect:
-    """Scale a game frame into ``area`` keeping its aspect ratio, centred; returns where it landed."""
+    """Scale a game frame into ``area`` keeping its aspect ratio, centred; returns where it landed. ``smooth=False``
+    (grid games) scales up by a whole factor only."""
     width, height = frame.get_size()
     scale = min(area.width / width, area.height / height)
+    if not smooth and scale >= 1.0:
+        # Crisp grid frames grow by whole pixels: a fractional factor makes some grid lines thicker than others.
+        scale = float(int(scale))
     size = (max(1, int(width * scale)), max(1, int(height * scale)))
     target = pygame.Rect((0, 0), size)
     target.center = area.center

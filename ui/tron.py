@@ -12,6 +12,7 @@ from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
 from envs import theme
 from envs.registry import TRON
+from envs.tron.render import TronRenderer
 from envs.tron.rules import HEADING_DELTAS, relative_action, turned
 from ui import style
 from ui.app import Screen
@@ -73,6 +74,7 @@ class TronScreen(Screen):
         self.turns: deque[int] = deque(maxlen=2)  # quick double turns (a U-turn) need two queued presses
         self.banner: str | None = None
         self.banner_box: pygame.Rect | None = None  # where the last banner went (beside the arena, never on it)
+        self.renderer: TronRenderer | None = None  # sized to the window in resize
         self.new_round()
 
     @property
@@ -193,13 +195,23 @@ class TronScreen(Screen):
         # The band above the arena holds the result banner, so the crash site stays in view.
         self.board_area = pygame.Rect(inner.x, inner.y + style.BANNER_BAND, inner.width,
                                       inner.height - style.BANNER_BAND)
+        # Drawn at a whole number of pixels per cell that fills the area: a frame scaled by a fraction would make
+        # some grid lines two pixels wide and others one (issue 15).
+        size = self.env.unwrapped.size
+        cell = max(2, min(self.board_area.width // size, self.board_area.height * 4 // (4 * size + 5)))
+        while cell > 2 and max(7, cell * 5 // 4) + size * cell > self.board_area.height:
+            cell -= 1
+        if self.renderer is None or self.renderer.cell != cell:
+            self.renderer = TronRenderer(size, cell)
+            self._frame = None
         self.tick_pills.layout(self.side.x + 20, self.side.y + 330, self.side.width - 40)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)
         style.panel(surface, self.arena, style.PANEL_DARK)
         if self._frame is None:
-            self._frame = style.array_to_surface(self.env.render())
+            env = self.env.unwrapped
+            self._frame = style.array_to_surface(self.renderer.draw(env.game, env.max_steps))
         shown = style.blit_frame(surface, self._frame, self.board_area, smooth=False)
         self.shown = shown
         watcher = self.watcher

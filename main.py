@@ -131,8 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
                       help="agent against agent: the second player (a checkpoint or a built-in opponent)")
     play.add_argument("--first", default="human", choices=("human", "agent"), help="who moves first (default human)")
     play.add_argument("--seed", type=int, default=0, help="seed of the first game (default 0)")
-    play.add_argument("--tick", default="normal", choices=("slow", "normal", "fast"),
-                      help="Tron: moves per second (default normal; change it in the game with 1/2/3)")
+    play.add_argument("--tick", default="slow", choices=("slow", "normal", "fast"),
+                      help="Tron and Snake: moves per second (Tron 5/10/15, Snake 4/6/8; default slow; change it "
+                           "in the game with 1/2/3)")
     play.add_argument("--opponent-model", metavar="PATH", nargs="+",
                       help="Connect Four and Tron: an opponent_model.pt that starts out predicting your moves "
                            "(default: a fresh one that learns from you as you play; P shows or hides it)")

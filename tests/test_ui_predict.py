@@ -136,13 +136,7 @@ def test_tron_arrow_points_where_the_model_expects_the_human_to_go(app):
         screen.watcher.probabilities = np.array(probabilities)
         app.surface.fill((0, 0, 0))
         screen.draw(app.surface)
-        frame = screen.arena.inflate(-24, -24)
-        shown = pygame.Rect(0, 0, 0, 0)
-        # Where blit_frame put the arena: same maths as the screen (aspect kept, centred).
-        width, height = screen._frame.get_size()
-        scale = min(frame.width / width, frame.height / height)
-        shown.size = (int(width * scale), int(height * scale))
-        shown.center = frame.center
+        shown = screen.shown  # where the arena landed
         cell = shown.width / game.size
         row, col = game.heads[0]
         head = (shown.x + (col + 0.5) * cell, shown.bottom - (game.size - row - 0.5) * cell)

@@ -3,6 +3,11 @@
 A screen is any object with ``resize(size)``, ``handle_event(event)``, ``update(dt)``, ``draw(surface)`` and
 ``close()``. The App owns the window (envs only hand it RGB frames), pumps events every frame and gives each one
 to the top screen, so tests drive everything with ``pygame.event.post`` and ``App.run(frames=N, dt=...)``.
+
+Idle costs next to nothing: while the top screen is not ``busy()`` (nothing moves by itself) the loop blocks on the
+event queue for up to 1/IDLE_FPS s instead of ticking at 60 fps, and draws only when an event, a resize or a toast
+changed something. The time source is a ``FrameClock`` (real: pygame's clock and event queue), so tests can run a
+simulated idle second and count the frames.
 """
 
 from __future__ import annotations
@@ -19,6 +24,22 @@ from ui.widgets import Toasts
 
 DEFAULT_SIZE = (1280, 800)
 MIN_SIZE = (800, 520)
+IDLE_FPS = 4  # wake-ups per second on an idle screen: toasts still fade on time, a key still answers at once
+
+
+class FrameClock:
+    """The loop's time: ``tick(fps)`` sleeps to hold a frame rate and returns the ms since the last call;
+    ``wait(ms)`` blocks until an event arrives (returned) or ``ms`` pass (None)."""
+
+    def __init__(self) -> None:
+        self._clock = pygame.time.Clock()
+
+    def tick(self, fps: float) -> int:
+        return self._clock.tick(fps)
+
+    def wait(self, ms: int) -> pygame.event.Event | None:
+        event = pygame.event.wait(ms)
+        return None if event.type == pygame.NOEVENT else event
 
 
 class Screen:
@@ -27,6 +48,11 @@ class Screen:
     fps = 60
     title = "Dojo"
 
+    def busy(self) -> bool:
+        """True while something on screen moves by itself (a game ticking, training, a falling disc): the loop then
+        runs at ``fps``. False: the screen only changes on input, and the loop sleeps on the event queue."""
+        return True
+
     def __init__(self) -> None:
         self.app: App | None = None
         self.size = DEFAULT_SIZE
@@ -34,6 +60,11 @@ class Screen:
     def resize(self, size: tuple[int, int]) -> None:
         """Called before the first event and on every window resize: lay out rects here."""
         self.size = size
+
+    def toast_bottom(self) -> int:
+        """Where toasts stack up from: above the screen's footer (its key hints), which they must not cover."""
+        footer = getattr(self, "footer", None)
+        return footer.top - 8 if isinstance(footer, pygame.Rect) else self.size[1] - style.PAD
 
     def handle_event(self, event: pygame.event.Event) -> None:
         """One input event from the queue."""
@@ -60,7 +91,8 @@ class Screen:
 class App:
     """The window, its screen stack and the frame loop."""
 
-    def __init__(self, size: tuple[int, int] = DEFAULT_SIZE, surface: pygame.Surface | None = None) -> None:
+    def __init__(self, size: tuple[int, int] = DEFAULT_SIZE, surface: pygame.Surface | None = None,
+                 clock: FrameClock | None = None) -> None:
         # No sound anywhere in Dojo; a dummy audio driver keeps SDL from probing (and warning about) sound cards
         # when gymnasium's renderers call pygame.init().
         os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -76,8 +108,10 @@ class App:
         self.stack: list[Screen] = []
         self.toasts = Toasts()
         self.running = True
-        self.frames = 0
-        self._clock = pygame.time.Clock()
+        self.frames = 0  # frames drawn
+        self.iterations = 0  # loop turns (an idle screen wakes up without drawing)
+        self._clock = clock or FrameClock()
+        self._dirty = True  # something changed since the last draw
 
     # ---- navigation ------------------------------------------------------------------------------------
     @property
@@ -90,6 +124,7 @@ class App:
         self.running = True
         screen.resize(self.surface.get_size())
         self.stack.append(screen)
+        self._dirty = True
         self._set_caption(screen)
 
     def pop(self) -> None:
@@ -99,6 +134,7 @@ class App:
             self.running = False
             return
         self.stack[-1].resize(self.surface.get_size())
+        self._dirty = True
         self._set_caption(self.stack[-1])
 
     def open(self, make_screen: Callable[[], Screen]) -> bool:
@@ -118,9 +154,15 @@ class App:
         self.running = False
 
     # ---- the loop --------------------------------------------------------------------------------------
-    def step(self, dt: float) -> None:
-        """One frame: all queued events, one update, one draw."""
-        for event in pygame.event.get():
+    def step(self, dt: float, first: pygame.event.Event | None = None, draw: bool = True) -> None:
+        """One frame: ``first`` (an event already taken from the queue) and all queued events, one update, and one
+        draw unless ``draw`` is False and neither an event nor a toast changed anything."""
+        events = pygame.event.get()
+        if first is not None:
+            events.insert(0, first)
+        if events:
+            self._dirty = True
+        for event in events:
             if event.type == pygame.QUIT:
                 self.quit()
                 return
@@ -136,13 +178,18 @@ class App:
         screen = self.screen
         if screen is None:
             return
+        was_busy = screen.busy()
         self._guarded(screen.update, dt)
+        toasts = len(self.toasts.items)
         self.toasts.update(dt)
         screen = self.screen
         if screen is None:
             return
+        if not (draw or self._dirty or len(self.toasts.items) != toasts or was_busy or screen.busy()):
+            return
+        self._dirty = False
         screen.draw(self.surface)
-        self.toasts.draw(self.surface)
+        self.toasts.draw(self.surface, screen.toast_bottom())
         if self.windowed:
             pygame.display.flip()
         self.frames += 1
@@ -152,19 +199,28 @@ class App:
         try:
             count = 0
             while self.running and (frames is None or count < frames):
-                if dt is None:
-                    fps = self.screen.fps if self.screen is not None else 60
-                    # Clamp: a long pause (window dragged, PPO update) must not make animations jump.
-                    step_dt = min(self._clock.tick(fps) / 1000.0, 0.1)
+                if dt is not None:
+                    self.step(dt)
                 else:
-                    step_dt = dt
-                self.step(step_dt)
+                    self._real_frame()
                 count += 1
+                self.iterations += 1
         except BaseException:
             # Whatever went wrong, closing the screens first saves the training run.
             self.quit()
             raise
         return 0
+
+    def _real_frame(self) -> None:
+        screen = self.screen
+        if screen is None or screen.busy() or self._dirty:
+            fps = screen.fps if screen is not None else 60
+            # Clamp: a long pause (window dragged, PPO update) must not make animations jump.
+            self.step(min(self._clock.tick(fps) / 1000.0, 0.1))
+            return
+        # Idle: sleep on the queue. Nothing animates, so the real elapsed time goes to the timers (toasts).
+        event = self._clock.wait(1000 // IDLE_FPS)
+        self.step(min(self._clock.tick(0) / 1000.0, 1.0), first=event, draw=False)
 
     def run_until(self, done: Callable[[], bool], max_frames: int = 20_000, dt: float = 1 / 60) -> bool:
         """Fake-clock frames until ``done()`` holds (tests, screenshots); True when it did."""

@@ -36,6 +36,9 @@ class BrowserScreen(Screen):
                         Button("Play / play against", self.play, pygame.K_p),
                         Button("Use in launcher", self.use, pygame.K_u), Button("Back", self.leave)]
 
+    def busy(self) -> bool:
+        return False  # a list of runs: only input changes it
+
     @property
     def current(self) -> RunInfo | None:
         return self.runs[self.selected] if self.runs else None

@@ -72,6 +72,7 @@ class ConnectFourScreen(Screen):
         self.wins = {"human": 0, "agent": 0, "seat0": 0, "seat1": 0, "draws": 0}
         self.hover_col: int | None = None
         self.banner: str | None = None
+        self.banner_box: pygame.Rect | None = None  # where the last banner went (above the board, never on it)
         self.drop: dict[str, float] | None = None
         self.think_left = THINK_S
         self.winner = -1
@@ -83,6 +84,13 @@ class ConnectFourScreen(Screen):
     @property
     def human_turn(self) -> bool:
         return self.banner is None and self.drop is None and self.players[self.env.unwrapped.current_player] is None
+
+    def busy(self) -> bool:
+        """A disc falls, an agent thinks, agents play on: moving. The human's turn (once the model's guess is
+        shown) and a result the human reads are still: hover and clicks arrive as events."""
+        if self.human_turn:
+            return self.watcher is not None and self.watcher.probabilities is None
+        return not (self.banner is not None and self.human_seats)
 
     def new_game(self) -> None:
         if self.watcher is not None:
@@ -226,7 +234,9 @@ class ConnectFourScreen(Screen):
         super().resize(size)
         area, self.side = style.play_layout(size)
         # Above the board: the hover disc, and over it the prediction strip.
-        self.cell = int(min(area.width / COLS, area.height / (ROWS + 1.9)))
+        # The band above the board also holds the result banner: keep room for it whatever the window's shape.
+        self.cell = int(min(area.width / COLS, area.height / (ROWS + 1.9),
+                            (area.height - style.BANNER_BAND - 16) / (ROWS + 0.2)))
         board_w, board_h = self.cell * COLS, self.cell * ROWS
         self.board_rect = pygame.Rect(0, 0, board_w, board_h)
         self.board_rect.midbottom = (area.centerx, area.bottom - int(self.cell * 0.2))
@@ -297,16 +307,10 @@ class ConnectFourScreen(Screen):
         self._draw_side(surface)
 
     def _draw_banner(self, surface: pygame.Surface) -> None:
+        """Above the board (where the hover disc goes on a turn), so the winning four stays in view."""
         color = style.GOOD if self.banner == "You win!" else style.BAD if "agent" in self.banner else style.ACCENT
-        box = pygame.Rect(0, 0, min(self.board_rect.width, 560), 130)
-        box.center = self.board_rect.center
-        shadow = pygame.Surface(box.inflate(16, 16).size, pygame.SRCALPHA)
-        pygame.draw.rect(shadow, (0, 0, 0, 120), shadow.get_rect(), border_radius=20)
-        surface.blit(shadow, box.inflate(16, 16))
-        style.panel(surface, box, style.PANEL_DARK, color, radius=16, width=3)
-        style.draw_text(surface, self.banner, (box.centerx, box.y + 20), style.TITLE, color, "midtop")
-        style.draw_text(surface, "click or press R for a new game", (box.centerx, box.bottom - 18), style.BODY,
-                        style.TEXT_DIM, "midbottom")
+        self.banner_box = style.result_banner(surface, self.board_rect.inflate(8, 8), self.banner,
+                                              "click or press R for a new game", color)
 
     def _draw_side(self, surface: pygame.Surface) -> None:
         side = self.side

@@ -74,6 +74,9 @@ class LauncherScreen(Screen):
         self.recent_rows: list[pygame.Rect] = []
         self.select(0)
 
+    def busy(self) -> bool:
+        return False  # the thumbnails are still frames, and nothing claims they are live: only input changes it
+
     # ---- state -------------------------------------------------------------------------------------------
     @property
     def env_id(self) -> str:
@@ -212,6 +215,8 @@ class LauncherScreen(Screen):
                                   tile_w, tile_h) for i in range(len(self.games))]
         top = self.tiles[-1].bottom + gap
         self.recent_rect = pygame.Rect(grid.x, top, grid.width, grid.bottom - top)
+        self.footer = pygame.Rect(self.recent_rect.x + 14, self.recent_rect.bottom - 30, self.recent_rect.width - 28,
+                                  22)  # the key hints: toasts stack above them
         if not self.recent or time.monotonic() - self._scanned < 0.1:
             self.recent = scan_runs()[0][:RECENT_ROWS]
         self.recent_rows = [pygame.Rect(self.recent_rect.x + 8, self.recent_rect.y + 34 + i * 30,
@@ -279,8 +284,8 @@ class LauncherScreen(Screen):
                 style.draw_text(surface, text, (row.x + 8 + fraction * row.width, row.centery), style.BODY,
                                 style.TEXT, "midleft", max_width=int(row.width * 0.44))
         style.key_hints(surface, [("Arrows", "game"), ("A", "agent"), ("T", "preset"), ("Enter", "watch"),
-                                  ("B", "all runs"), ("Esc", "quit")], (rect.x + 14, rect.bottom - 30),
-                        rect.width - 28)
+                                  ("B", "all runs"), ("Esc", "quit")], self.footer.topleft,
+                        self.footer.width)
 
     def _draw_tile(self, surface: pygame.Surface, index: int, env_id: str, rect: pygame.Rect) -> None:
         selected, hovered = index == self.selected, index == self.hovered

@@ -15,7 +15,7 @@ from ui.prediction import load_predictor
 
 
 def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None = None, first: str = "human",
-                versus: str | None = None, seed: int = 0, tick: str = "normal",
+                versus: str | None = None, seed: int = 0, tick: str = "slow",
                 opponent_model: str | None = None) -> Screen:
     """The screen for ``python main.py play`` (and the launcher's play buttons). ``opponent_model``: the
     opponent_model.pt that starts predicting the human's moves (default: a fresh model that learns as they play)."""
@@ -37,7 +37,7 @@ def play_screen(env_id: str, checkpoint: str | None = None, opponent: str | None
 
         choice = choose_player(env_id, checkpoint, None, rng)
         agent = choice.player if isinstance(choice.player, AgentPlayer) else None
-        return SoloScreen(env_id, agent, choice.note, seed)
+        return SoloScreen(env_id, agent, choice.note, seed, tick)
 
     choice = choose_player(env_id, checkpoint, opponent, rng)
     if choice.player is None:

@@ -53,6 +53,24 @@ def compact(value: float) -> str:
     return f"{value:.3f}"
 
 
+def axis_labels(low: float, high: float, count: int = 3) -> list[str]:
+    """Labels for ``count`` evenly spaced grid lines from ``low`` to ``high``, each different from its neighbour:
+    compact where that tells them apart, else with as many decimals as the spacing needs; a range too flat to
+    tell apart labels its middle line only (blank strings elsewhere), never the same number three times."""
+    values = [low + (high - low) * index / (count - 1) for index in range(count)]
+    labels = [compact(value) for value in values]
+    if len(set(labels)) == count:
+        return labels
+    step = abs(high - low) / (count - 1)
+    if step > 0 and math.isfinite(step):
+        first = max(0, -math.floor(math.log10(step)))
+        for decimals in range(first, min(first + 2, 7)):
+            labels = [f"{value:.{decimals}f}" for value in values]
+            if len(set(labels)) == count:
+                return labels
+    return ["" if index != count // 2 else compact(values[index]) for index in range(count)]
+
+
 def _thin(xs: np.ndarray, ys: np.ndarray, points: int) -> tuple[np.ndarray, np.ndarray]:
     """At most ``points`` points: one per pixel column is all a plot can show."""
     keep = np.isfinite(ys) & np.isfinite(xs)
@@ -105,11 +123,11 @@ def draw_plot(surface: pygame.Surface, rect: pygame.Rect, title: str, series: Se
         py = area.bottom - (y - y_low) / (y_high - y_low) * area.height
         return list(zip(px.tolist(), py.tolist()))
 
-    for fraction in (0.0, 0.5, 1.0):
+    for fraction, label in zip((0.0, 0.5, 1.0), axis_labels(y_low, y_high)):
         y = area.bottom - fraction * area.height
         pygame.draw.line(surface, style.BORDER, (area.x, y), (area.right, y), 1)
-        value = y_low + fraction * (y_high - y_low)
-        style.draw_text(surface, compact(value), (area.x - 6, y), style.SMALL - 2, style.TEXT_DIM, anchor="midright")
+        if label:
+            style.draw_text(surface, label, (area.x - 6, y), style.SMALL - 2, style.TEXT_DIM, anchor="midright")
     if threshold is not None:
         (_, y), = to_screen(np.array([x_low]), np.array([threshold]))
         for x in range(area.x, area.right, 10):

@@ -21,14 +21,18 @@ from ui.app import Screen
 from ui.gameenv import close_env, make_display_env
 from ui.players import AgentPlayer, HeldKeys, key_bindings
 from ui.watch import draw_action_bars
+from ui.widgets import Pills
 
-SNAKE_TICKS = 8.0
+# Moves per second of a ticked game (Snake) played by a human: a first game starts slow; 1 2 3 change it.
+SNAKE_SPEEDS = {"slow": 4.0, "normal": 6.0, "fast": 8.0}
+DEFAULT_SPEED = "slow"
 GRID_AGENT_TICKS = 8.0  # agent moves per second on grid games: fast, yet easy to follow
 
 class SoloScreen(Screen):
     """Phases: ready -> human -> between -> agent -> result (R plays again on a new seed)."""
 
-    def __init__(self, env_id: str, agent: AgentPlayer | None, note: str = "", seed: int = 0) -> None:
+    def __init__(self, env_id: str, agent: AgentPlayer | None, note: str = "", seed: int = 0,
+                 speed: str = DEFAULT_SPEED) -> None:
         super().__init__()
         self.env_id = env_id
         self.title = f"Play {catalog.title(env_id)}"
@@ -45,6 +49,10 @@ class SoloScreen(Screen):
         controls = game.controls
         self.mode, self.noop = controls.mode, controls.noop
         self.keys = HeldKeys(key_bindings(env_id))
+        if speed not in SNAKE_SPEEDS:
+            raise DojoError(f"unknown speed {speed!r}; choose one of {', '.join(SNAKE_SPEEDS)}")
+        self.speed_pills = Pills(list(SNAKE_SPEEDS), list(SNAKE_SPEEDS).index(speed))
+        self.banner_box: pygame.Rect | None = None  # where the last card went (beside the game, never on it)
         self.pressed: deque[Any] = deque(maxlen=3)
         self.scores: dict[str, float | None] = {"human": None, "agent": None}
         self.history: list[tuple[float, float | None]] = []
@@ -52,6 +60,11 @@ class SoloScreen(Screen):
         self._start_episode()
 
     # ---- episodes ----------------------------------------------------------------------------------------
+    @property
+    def ticks_per_second(self) -> float:
+        """A ticked game's speed for the human (the speed pills); the agent replays at GRID_AGENT_TICKS."""
+        return SNAKE_SPEEDS[self.speed_pills.options[self.speed_pills.selected]]
+
     def _start_episode(self) -> None:
         self.obs, self.info = self.env.reset(seed=self.seed)
         self.episode_return, self.steps, self.clock = 0.0, 0, 0.0
@@ -88,8 +101,19 @@ class SoloScreen(Screen):
         self._alternate ^= 1
         return self._alternate
 
+    def busy(self) -> bool:
+        """The game ticks by itself for the agent and in real-time or ticked games; the ready / between / result
+        cards and a turn-by-turn maze change only on input."""
+        return self.phase == "agent" or (self.phase == "human" and self.mode != "turns")
+
     # ---- input and time ----------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
+        if self.mode == "ticked" and self.speed_pills.handle_event(event):
+            return
+        if self.mode == "ticked" and event.type == pygame.KEYDOWN and event.key in (pygame.K_1, pygame.K_2,
+                                                                                    pygame.K_3):
+            self.speed_pills.select(event.key - pygame.K_1)
+            return
         if self.phase == "human" and self.keys.handle_event(event):
             if event.type == pygame.KEYDOWN:
                 action = self.keys.bindings[event.key]
@@ -116,7 +140,7 @@ class SoloScreen(Screen):
 
     def update(self, dt: float) -> None:
         if self.phase == "human" and self.mode != "turns":
-            rate = SNAKE_TICKS if self.mode == "ticked" else self.fps_game
+            rate = self.ticks_per_second if self.mode == "ticked" else self.fps_game
             self.clock = min(self.clock + dt * rate, 3.0)
             while self.clock >= 1.0 and self.phase == "human":
                 self.clock -= 1.0
@@ -138,6 +162,10 @@ class SoloScreen(Screen):
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
         self.area, self.side = style.play_layout(size)
+        # The frame under the status line; the band below it holds the cards, so a crash site stays in view.
+        self.frame_area = pygame.Rect(self.area.x + 12, self.area.y + 48, self.area.width - 24,
+                                      self.area.height - 60 - style.BANNER_BAND)
+        self.speed_pills.layout(self.side.x + 20, self.side.bottom - 80, self.side.width - 40)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)
@@ -145,19 +173,15 @@ class SoloScreen(Screen):
         if self._frame is None:
             self._frame = style.array_to_surface(self.env.render())
         # Classic-control frames scale smoothly; grid games stay crisp.
-        shown = style.blit_frame(surface, self._frame, self.area.inflate(-24, -72), smooth=self.mode == "held")
+        shown = style.blit_frame(surface, self._frame, self.frame_area, smooth=self.mode == "held")
+        self.shown = shown
         who = {"human": "You are playing", "agent": "The agent is playing"}.get(self.phase, "")
         if who:
             style.draw_text(surface, f"{who}  ·  score {self.score_of():.1f}  ·  step {self.steps}",
                             (self.area.x + 14, self.area.y + 14), style.LABEL, style.TEXT)
         overlay = self._overlay_text()
         if overlay:
-            box = pygame.Rect(0, 0, min(shown.width, 600), 120)
-            box.center = shown.center
-            style.panel(surface, box, style.PANEL_DARK, style.ACCENT, radius=16, width=3)
-            style.draw_text(surface, overlay[0], (box.centerx, box.y + 22), style.HEADING + 6, style.ACCENT, "midtop")
-            style.draw_text(surface, overlay[1], (box.centerx, box.bottom - 18), style.BODY, style.TEXT_DIM,
-                            "midbottom")
+            self.banner_box = style.result_banner(surface, shown, overlay[0], overlay[1], style.ACCENT, above=False)
         self._draw_side(surface)
 
     def _overlay_text(self) -> tuple[str, str] | None:
@@ -192,7 +216,10 @@ class SoloScreen(Screen):
         y += 12
         style.draw_text(surface, "GAMES (you - agent)", (x, y), style.SMALL, style.TEXT_DIM)
         y += 22
-        for human, agent in self.history[-6:]:
+        # As many past games as fit above the speed pills (ticked games) or the key hints.
+        limit = (self.speed_pills.rects[0].y - 30) if self.mode == "ticked" else side.bottom - 50
+        rows = max(0, min(6, (limit - y) // 24))
+        for human, agent in self.history[-rows:] if rows else []:
             agent_text = "-" if agent is None else f"{agent:.1f}"
             color = style.GOOD if agent is None or human > agent else style.BAD if agent > human else style.TEXT
             style.draw_text(surface, f"{human:.1f}  -  {agent_text}", (x, y), style.BODY, color)
@@ -205,5 +232,11 @@ class SoloScreen(Screen):
                                28 * len(values))
             draw_action_bars(surface, rect, labels, values, explanation["kind"], explanation.get("std"))
         keys = {"held": "Left / Right", "ticked": "Arrows / WASD", "turns": "Arrows / WASD"}[self.mode]
-        style.key_hints(surface, [(keys, "play"), ("Space", "start"), ("R", "again"), ("Esc", "back")],
-                        (x, side.bottom - 36), side.width - 40)
+        hints = [(keys, "play"), ("Space", "start"), ("R", "again"), ("Esc", "back")]
+        if self.mode == "ticked":
+            style.draw_text(surface, "SPEED (moves per second: "
+                            + " / ".join(f"{rate:g}" for rate in SNAKE_SPEEDS.values()) + ")",
+                            (x, self.speed_pills.rects[0].y - 22), style.SMALL, style.TEXT_DIM)
+            self.speed_pills.draw(surface)
+            hints.insert(1, ("1 2 3", "speed"))
+        style.key_hints(surface, hints, (x, side.bottom - 36), side.width - 40)

@@ -114,9 +114,13 @@ def mix(low: Color, high: Color, amount: float) -> Color:
 
 
 def blit_frame(surface: pygame.Surface, frame: pygame.Surface, area: pygame.Rect, smooth: bool = True) -> pygame.Rect:
-    """Scale a game frame into ``area`` keeping its aspect ratio, centred; returns where it landed."""
+    """Scale a game frame into ``area`` keeping its aspect ratio, centred; returns where it landed. ``smooth=False``
+    (grid games) scales up by a whole factor only."""
     width, height = frame.get_size()
     scale = min(area.width / width, area.height / height)
+    if not smooth and scale >= 1.0:
+        # Crisp grid frames grow by whole pixels: a fractional factor makes some grid lines thicker than others.
+        scale = float(int(scale))
     size = (max(1, int(width * scale)), max(1, int(height * scale)))
     target = pygame.Rect((0, 0), size)
     target.center = area.center
@@ -163,3 +167,20 @@ def play_layout(size: tuple[int, int]) -> tuple[pygame.Rect, pygame.Rect]:
     side = pygame.Rect(width - PAD - side_width, PAD, side_width, height - 2 * PAD)
     area = pygame.Rect(PAD, PAD, side.x - 2 * PAD, height - 2 * PAD)
     return area, side
+
+
+BANNER_BAND = 84  # the result banner's band beside a board: the outcome (crash, winning four) stays in view
+
+
+def result_banner(surface: pygame.Surface, board: pygame.Rect, title: str, hint: str, color: Color,
+                  above: bool = True) -> pygame.Rect:
+    """A result card in the band just above (or below) ``board``, never on it; returns where it went."""
+    box = pygame.Rect(0, 0, min(board.width, 600), BANNER_BAND - 8)
+    if above:
+        box.midbottom = (board.centerx, board.top - 8)
+    else:
+        box.midtop = (board.centerx, board.bottom + 8)
+    panel(surface, box, PANEL_DARK, color, radius=14, width=3)
+    draw_text(surface, title, (box.centerx, box.y + 6), HEADING, color, "midtop", max_width=box.width - 16)
+    draw_text(surface, hint, (box.centerx, box.bottom - 6), SMALL, TEXT_DIM, "midbottom", max_width=box.width - 16)
+    return box

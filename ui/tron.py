@@ -12,6 +12,7 @@ from agents.errors import DojoError
 from agents.opponent_model import OpponentPredictor
 from envs import theme
 from envs.registry import TRON
+from envs.tron.render import TronRenderer
 from envs.tron.rules import HEADING_DELTAS, relative_action, turned
 from ui import style
 from ui.app import Screen
@@ -23,7 +24,9 @@ from ui.widgets import Pills
 
 ENV_ID = TRON.env_id
 DIRECTION_KEYS = key_bindings(ENV_ID)  # arrows and WASD: absolute directions, turned into relative actions
-TICK_RATES = {"slow": 6.0, "normal": 10.0, "fast": 15.0}
+# A first game starts slow (issue 15: 10 ticks/s was too fast to learn the keys); 1 2 3 change it.
+TICK_RATES = {"slow": 5.0, "normal": 10.0, "fast": 15.0}
+DEFAULT_TICK = "slow"
 COUNTDOWN_S = 3.0
 NEXT_ROUND_S = 2.5  # agent against agent: the pause between rounds
 
@@ -34,7 +37,7 @@ class TronScreen(Screen):
 
     title = "Tron"
 
-    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = "normal",
+    def __init__(self, players: list[Player | None], note: str = "", seed: int = 0, tick: str = DEFAULT_TICK,
                  predictor: OpponentPredictor | None = None) -> None:
         super().__init__()
         if len(players) != 2 or players[1] is None:
@@ -72,6 +75,8 @@ class TronScreen(Screen):
         self.turns: deque[int] = deque(maxlen=2)  # quick double turns (a U-turn) need two queued presses
         self.banner: str | None = None
         self.rating = RatingKeeper.for_players(ENV_ID, players)  # None unless the human plays a ladder level
+        self.banner_box: pygame.Rect | None = None  # where the last banner went (beside the arena, never on it)
+        self.renderer: TronRenderer | None = None  # sized to the window in resize
         self.new_round()
 
     @property
@@ -90,6 +95,10 @@ class TronScreen(Screen):
         self.banner = None
         self.turns.clear()
         self._frame = None
+
+    def busy(self) -> bool:
+        """The round runs (or, agent against agent, the next one is coming); a human reads the result at rest."""
+        return self.banner is None or not self.human
 
     # ---- input and time ----------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> None:
@@ -186,14 +195,29 @@ class TronScreen(Screen):
     def resize(self, size: tuple[int, int]) -> None:
         super().resize(size)
         self.arena, self.side = style.play_layout(size)
+        inner = self.arena.inflate(-24, -24)
+        # The band above the arena holds the result banner, so the crash site stays in view.
+        self.board_area = pygame.Rect(inner.x, inner.y + style.BANNER_BAND, inner.width,
+                                      inner.height - style.BANNER_BAND)
+        # Drawn at a whole number of pixels per cell that fills the area: a frame scaled by a fraction would make
+        # some grid lines two pixels wide and others one (issue 15).
+        size = self.env.unwrapped.size
+        cell = max(2, min(self.board_area.width // size, self.board_area.height * 4 // (4 * size + 5)))
+        while cell > 2 and max(7, cell * 5 // 4) + size * cell > self.board_area.height:
+            cell -= 1
+        if self.renderer is None or self.renderer.cell != cell:
+            self.renderer = TronRenderer(size, cell)
+            self._frame = None
         self.tick_pills.layout(self.side.x + 20, self.side.y + 330, self.side.width - 40)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)
         style.panel(surface, self.arena, style.PANEL_DARK)
         if self._frame is None:
-            self._frame = style.array_to_surface(self.env.render())
-        shown = style.blit_frame(surface, self._frame, self.arena.inflate(-24, -24), smooth=False)
+            env = self.env.unwrapped
+            self._frame = style.array_to_surface(self.renderer.draw(env.game, env.max_steps))
+        shown = style.blit_frame(surface, self._frame, self.board_area, smooth=False)
+        self.shown = shown
         watcher = self.watcher
         if watcher is not None and watcher.visible and watcher.probabilities is not None and self.banner is None:
             self._draw_prediction(surface, shown, watcher.probabilities)
@@ -227,12 +251,8 @@ class TronScreen(Screen):
 
     def _draw_banner(self, surface: pygame.Surface, shown: pygame.Rect) -> None:
         color = style.GOOD if self.banner == "You win!" else style.BAD if "agent" in self.banner else style.ACCENT
-        box = pygame.Rect(0, 0, min(shown.width, 520), 124)
-        box.center = shown.center
-        style.panel(surface, box, style.PANEL_DARK, color, radius=16, width=3)
-        style.draw_text(surface, self.banner, (box.centerx, box.y + 18), style.TITLE, color, "midtop")
         hint = "press R or Space for the next round" if self.human else "next round in a moment"
-        style.draw_text(surface, hint, (box.centerx, box.bottom - 16), style.BODY, style.TEXT_DIM, "midbottom")
+        self.banner_box = style.result_banner(surface, shown, self.banner, hint, color)
 
     def _draw_side(self, surface: pygame.Surface) -> None:
         side = self.side

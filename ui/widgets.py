@@ -133,6 +133,7 @@ class Toasts:
 
     def __init__(self) -> None:
         self.items: list[Toast] = []
+        self.rects: list[pygame.Rect] = []  # where the last draw put them
 
     def info(self, text: str, seconds: float = 4.0) -> None:
         self.items.append(Toast(text, False, seconds))
@@ -151,9 +152,11 @@ class Toasts:
     def texts(self) -> list[str]:
         return [item.text for item in self.items]
 
-    def draw(self, surface: pygame.Surface) -> None:
+    def draw(self, surface: pygame.Surface, bottom: int | None = None) -> None:
+        """Newest at the bottom, stacked upwards from ``bottom`` (default: the window's bottom edge)."""
         width = min(760, surface.get_width() - 2 * style.PAD)
-        bottom = surface.get_height() - style.PAD
+        bottom = surface.get_height() - style.PAD if bottom is None else bottom
+        self.rects = []
         for item in reversed(self.items):
             lines = style.wrap_text(item.text, style.BODY, width - 40)
             height = 20 + 24 * len(lines)
@@ -161,6 +164,7 @@ class Toasts:
             rect.midbottom = (surface.get_width() // 2, bottom)
             accent = style.BAD if item.error else style.GOOD
             style.panel(surface, rect, style.PANEL_DARK, accent)
+            self.rects.append(rect)
             pygame.draw.rect(surface, accent, (rect.x + 8, rect.y + 10, 5, height - 20), border_radius=3)
             for index, line in enumerate(lines):
                 style.draw_text(surface, line, (rect.x + 24, rect.y + 11 + 24 * index), style.BODY, style.TEXT)

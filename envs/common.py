@@ -112,6 +112,8 @@ _ALLOWED: dict[bytes, list[int]] = {}  # mask bytes -> its allowed actions (at m
 class RandomBot:
     """Uniform over the moves the mask allows."""
 
+    reads_board = False  # it never looks at the observation: envs may hand it a shared, read-only one
+
     def __init__(self, rng: np.random.Generator) -> None:
         self.rng = rng
 

@@ -121,6 +121,9 @@ class TronEnv(gym.Env):
         self._view_bytes = bytearray(2 * PLANE_COUNT * self.size * self.size)
         self._start_views: bytes | None = None
         self._views = np.frombuffer(self._view_bytes, dtype=np.uint8).reshape(2, PLANE_COUNT, self.size, self.size)
+        self._readonly_views = self._views.view()  # what a bot that never reads the board gets (no copy a tick)
+        self._readonly_views.flags.writeable = False
+        self._opponent_reads_board = True
         self._territory: np.ndarray | None = None  # seat 0's territory planes this tick, computed when asked
         self.agent_seat = -1 if opponent is None else 0
         self._next_agent_seat: int | None = None  # for agent_seat="alternate"
@@ -154,6 +157,7 @@ class TronEnv(gym.Env):
             self.agent_seat = self._choose_agent_seat(seed)
             # Rebuilt every episode so it draws from the (possibly re-seeded) env generator.
             self._opponent = make_bot(TRON.env_id, spec, self.np_random)
+            self._opponent_reads_board = getattr(self._opponent, "reads_board", True)
         if self.render_mode == "human":
             self.render()
         seat = max(self.agent_seat, 0)
@@ -175,7 +179,11 @@ class TronEnv(gym.Env):
         plain = self._plain_planes
         board = self._views[seat].copy()  # the agent's planes before the tick, for an opponent model
         # The opponent sees what the agent would in its seat: a snapshot of the agent can play it.
-        other_action = int(self._opponent(self._views[other].copy() if plain else self._planes(other), shared))
+        if not self._opponent_reads_board:
+            opponent_obs = self._readonly_views[other]
+        else:
+            opponent_obs = self._views[other].copy() if plain else self._planes(other)
+        other_action = int(self._opponent(opponent_obs, shared))
         self._opponent_turn = (other_action, board, safe)
         actions = (int(action), other_action) if seat == 0 else (other_action, int(action))
         reward, terminated, truncated = self._advance(*actions, seat)

@@ -30,7 +30,7 @@ from agents.config import apply_overrides, build_config, preset_for  # noqa: E40
 from agents.trainer import TRAINER_KEYS  # noqa: E402
 
 ENV = "dojo/ConnectFour-v0"
-SMALL = ["simulations=40", "fast_simulations=8", "games=16", "eval_simulations=4", "min_replay=1000000000"]
+SMALL = ["simulations=40", "fast_simulations=8", "games=16", "eval_simulations=4", "min_replay=5000000"]
 
 
 def small_config(overrides: list[str]) -> AlphaZeroConfig:

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--preset", help="a named preset variant, e.g. strong (see: list)")
     train.add_argument("--no-early-stop", action="store_true", help="keep training after the env is solved")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+    train.add_argument("--address", metavar="auto|HOST:PORT",
+                       help="alphazero with --set workers=N: the Ray cluster the workers join (default: a local Ray)")
     train.set_defaults(handler="agents.commands:train")
 
     evaluate = commands.add_parser("eval", help="play a checkpoint's greedy policy and report returns",

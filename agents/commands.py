@@ -24,8 +24,12 @@ def train(args: argparse.Namespace) -> int:
 
     if not args.resume and (not args.env or not args.agent):
         raise DojoError("train needs --env and --agent (or --resume CHECKPOINT); see: python main.py list")
+    if args.address and args.agent and args.agent != "alphazero":
+        raise DojoError(f"--address sends alphazero's self-play workers (--set workers=N) to a Ray cluster; "
+                        f"{args.agent} has none")
     trainer = Trainer(args.agent or "", args.env or "", steps=args.steps, seed=args.seed, device=args.device,
-                      run_dir=args.run_dir, resume=args.resume, overrides=args.set or [],
+                      run_dir=args.run_dir, resume=args.resume,
+                      overrides=[*(args.set or []), *([f"ray_address={args.address}"] if args.address else [])],
                       env_kwargs=parse_env_kwargs(args.env_kwargs), early_stop=not args.no_early_stop,
                       preset=args.preset)
     print(f"Training {trainer.agent} on {trainer.env_id} (preset {trainer.preset_name}) on {trainer.device}; "

@@ -110,6 +110,19 @@ def test_bad_worker_counts_are_one_line_errors(local_ray, capsys, tmp_path, work
     assert ray.is_initialized()  # the test's Ray is not the learner's to shut down
 
 
+@pytest.mark.parametrize("agent, extra, message", [
+    ("dqn", [], "--address sends alphazero's self-play workers"),
+    ("alphazero", ["--set", "workers=1"], "ray_address 127.0.0.1:1: no Ray cluster answers at 127.0.0.1:1"),
+])
+def test_train_address_is_checked_before_any_work(capsys, tmp_path, agent, extra, message):
+    env = C4 if agent == "alphazero" else "CartPole-v1"
+    command = ["train", "--env", env, "--agent", agent, "--run-dir", str(tmp_path), "--quiet",
+               "--address", "127.0.0.1:1", *extra]
+    assert main.main(command) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and message in error, error
+
+
 class PretendRay:
     """Stands in for ray.init's side effects: it takes SIGTERM over as the real driver does, or cannot connect."""
 

@@ -42,9 +42,11 @@ def readme_commands() -> list[list[str]]:
 
 
 COMMANDS = readme_commands()
-# A sweep runs its trials in Ray's worker processes, out of reach of the tiny budgets set here: its commands are
-# parsed here, and tests/test_sweep.py runs real sweeps.
-SWEEP_COMMANDS = [argv for argv in COMMANDS if argv[:3] == ["python", "main.py", "sweep"]]
+# A sweep runs its trials in Ray's worker processes, out of reach of the tiny budgets set here, and so does
+# self-play on Ray workers: those commands are parsed here, and tests/test_sweep.py runs real sweeps,
+# tests/test_selfplay_workers.py real workers.
+SWEEP_COMMANDS = [argv for argv in COMMANDS if argv[:3] == ["python", "main.py", "sweep"]
+                  or (argv[:3] == ["python", "main.py", "train"] and any(a.startswith("workers=") for a in argv))]
 MAIN_COMMANDS = [argv for argv in COMMANDS if argv[:2] == ["python", "main.py"] and argv not in SWEEP_COMMANDS]
 BENCH_COMMANDS = [argv for argv in COMMANDS if argv[:1] == ["python"] and argv[1].startswith("bench/")]
 
@@ -175,4 +177,4 @@ def test_bench_commands_parse(argv, monkeypatch):
 @pytest.mark.parametrize("argv", SWEEP_COMMANDS, ids=[" ".join(argv[2:])[:80] for argv in SWEEP_COMMANDS])
 def test_sweep_commands_parse(argv):
     args = main.build_parser().parse_args(argv[2:])
-    assert args.command == "sweep"
+    assert args.command in ("sweep", "train")

@@ -143,10 +143,11 @@ def array_to_surface(frame: object) -> pygame.Surface:
 
 
 def key_hints(surface: pygame.Surface, hints: Sequence[tuple[str, str]], pos: tuple[int, int],
-              max_width: int) -> None:
-    """A row of ``[key] action`` chips, wrapped to ``max_width``."""
+              max_width: int) -> pygame.Rect:
+    """A row of ``[key] action`` chips, wrapped to ``max_width``; the rectangle they cover."""
     x, y = pos
     start_x = x
+    chips: list[pygame.Rect] = []
     for key, action in hints:
         key_image = render_text(key, SMALL, BACKGROUND)
         action_image = render_text(action, SMALL, TEXT_DIM)
@@ -157,7 +158,9 @@ def key_hints(surface: pygame.Surface, hints: Sequence[tuple[str, str]], pos: tu
         pygame.draw.rect(surface, TEXT_DIM, chip, border_radius=5)
         surface.blit(key_image, key_image.get_rect(center=chip.center))
         surface.blit(action_image, (chip.right + 6, y + 3))
+        chips.append(pygame.Rect(x, y, width - 18, 20))
         x += width
+    return chips[0].unionall(chips[1:]) if chips else pygame.Rect(pos, (0, 0))
 
 
 def play_layout(size: tuple[int, int]) -> tuple[pygame.Rect, pygame.Rect]:

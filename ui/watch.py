@@ -240,13 +240,16 @@ class WatchScreen(Screen):
         else:
             shown = self.session.exhibition.episodes + 1
             caption = f"exhibition {shown:,}: greedy policy  ·  return {view.episode_return:.1f}"
-        style.draw_text(surface, caption, (self.game_rect.x + 14, self.game_rect.y + 14), style.BODY, style.TEXT)
+        room = self.game_rect.width - 28
+        if self.session.speed == "max" and not self.session.finished:
+            flat_out = style.draw_text(surface, "learning flat out", (self.game_rect.right - 14, self.game_rect.y + 14),
+                                       style.BODY, style.ACCENT, "topright")
+            room -= flat_out.width + 16
+        style.draw_text(surface, caption, (self.game_rect.x + 14, self.game_rect.y + 14), style.BODY, style.TEXT,
+                        max_width=room)
         if activity is not None:
             style.draw_text(surface, activity, (self.game_rect.centerx, self.game_rect.bottom - 24), style.BODY,
                             style.ACCENT, "center", max_width=self.game_rect.width - 28)
-        if self.session.speed == "max" and not self.session.finished:
-            style.draw_text(surface, "learning flat out", (self.game_rect.right - 14, self.game_rect.y + 14),
-                            style.BODY, style.ACCENT, "topright")
 
     def _render_plots(self) -> pygame.Surface:
         trainer = self.session.trainer

@@ -314,17 +314,20 @@ class ConnectFourScreen(Screen):
 
     def _draw_side(self, surface: pygame.Surface) -> None:
         side = self.side
+        # A short window packs the panel (one-line seats, small score boxes) so the model's summary fits.
+        compact = side.height < style.PLAY_COMPACT
         style.panel(surface, side)
-        x, y = side.x + 20, side.y + 20
+        x, y, width = side.x + 20, side.y + 20, side.width - 40
         style.draw_text(surface, "CONNECT FOUR", (x, y), style.HEADING, style.ACCENT)
-        y += 50
+        y += 36 if compact else 50
         for seat, player in enumerate(self.players):
             pygame.draw.circle(surface, theme.PLAYER_COLORS[seat], (x + 10, y + 12), 10)
             name = "You" if player is None else player.label
-            style.draw_text(surface, name, (x + 30, y + 2), style.LABEL, style.TEXT, max_width=side.width - 70)
-            style.draw_text(surface, "moves first" if seat == 0 else "moves second", (x + 30, y + 26), style.SMALL,
-                            style.TEXT_DIM)
-            y += 58
+            style.draw_text(surface, name, (x + 30, y + 2), style.LABEL, style.TEXT, max_width=width - 30)
+            if not compact:
+                style.draw_text(surface, "moves first" if seat == 0 else "moves second", (x + 30, y + 26),
+                                style.SMALL, style.TEXT_DIM)
+            y += 28 if compact else 58
         y += 6
         if self.human_seats:
             scores = [("You", self.wins["human"], style.GOOD), ("Agent", self.wins["agent"], style.BAD),
@@ -332,27 +335,22 @@ class ConnectFourScreen(Screen):
         else:
             scores = [("Blue", self.wins["seat0"], style.BLUE), ("Red", self.wins["seat1"], style.RED),
                       ("Draws", self.wins["draws"], style.TEXT_DIM)]
-        column = (side.width - 40) // 3
-        for index, (name, value, color) in enumerate(scores):
-            box = pygame.Rect(x + index * column, y, column - 8, 74)
-            style.panel(surface, box, style.PANEL_DARK, radius=10)
-            style.draw_text(surface, str(value), (box.centerx, box.y + 8), style.TITLE - 8, color, "midtop")
-            style.draw_text(surface, name, (box.centerx, box.bottom - 8), style.SMALL, style.TEXT_DIM, "midbottom")
-        y += 94
-        style.draw_text(surface, self._status(), (x, y), style.LABEL, style.TEXT, max_width=side.width - 40)
-        y += 36
-        y += draw_rating(surface, self.rating, (x, y), side.width - 40)
-        for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
-            style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
-            y += 20
-        if self.watcher is not None:
-            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40,
-                                      "the strip over the board is its guess of your next column")
+        y += style.score_boxes(surface, scores, (x, y), width, compact) + (12 if compact else 20)
+        style.draw_text(surface, self._status(), (x, y), style.LABEL, style.TEXT, max_width=width)
+        y += 28 if compact else 36
         hints = [("1-7", "drop"), ("F", "swap who starts"), ("R", "new game"), ("Esc", "back")] if self.human_seats \
             else [("R", "new game"), ("Esc", "back")]
         if self.watcher is not None:
             hints.insert(2, ("P", "prediction"))
-        style.key_hints(surface, hints, (x, side.bottom - 60), side.width - 40)
+        # The hints stand on the panel's bottom; everything above stops short of them.
+        hints_y = side.bottom - 14 - style.key_hints_height(hints, width)
+        bottom = hints_y - 8
+        y += draw_rating(surface, self.rating, (x, y), width)
+        y = style.text_lines(surface, self.note, (x, y), width, bottom, most=2 if compact else 4)
+        if self.watcher is not None:
+            self.watcher.draw_summary(surface, (x, y + (4 if compact else 10)), width,
+                                      "the strip over the board is its guess of your next column", bottom)
+        style.key_hints(surface, hints, (x, hints_y), width)
 
     def _status(self) -> str:
         if self.banner is not None:

@@ -127,27 +127,27 @@ class HumanWatcher:
         weight = self.predictor.mix.model_weight
         return f"guess: {weight:.0%} the LSTM, {1 - weight:.0%} your move frequencies (whichever predicts better)"
 
-    def draw_summary(self, surface: pygame.Surface, pos: tuple[int, int], width: int, legend: str) -> int:
-        """The side panel's block: heading, accuracy line, what the overlay (``legend``) shows, where the games go.
-        Returns the y below it."""
+    def draw_summary(self, surface: pygame.Surface, pos: tuple[int, int], width: int, legend: str,
+                     bottom: int | None = None) -> int:
+        """The side panel's block: heading, accuracy line, what the overlay (``legend``) shows, where the games go;
+        lines that would pass ``bottom`` are left out, the least needed (the last) first. Returns the y below it."""
         x, y = pos
+        bottom = surface.get_height() if bottom is None else bottom
+        if y + 14 > bottom:
+            return y
         style.draw_text(surface, "OPPONENT MODEL" + ("" if self.visible else " (hidden: P)"), (x, y), style.SMALL,
                         style.TEXT_DIM)
-        y += 20
-        for line in style.wrap_text(self.summary(), style.BODY, width)[:2]:
-            style.draw_text(surface, line, (x, y), style.BODY, style.ACCENT if self.visible else style.TEXT_DIM)
-            y += 22
-        style.draw_text(surface, self.trust(), (x, y), style.SMALL, style.TEXT_DIM, max_width=width)
-        y += 18
+        y = style.text_lines(surface, self.summary(), (x, y + 20), width, bottom, style.BODY,
+                             style.ACCENT if self.visible else style.TEXT_DIM, most=2)
+        if y + 14 <= bottom:
+            style.draw_text(surface, self.trust(), (x, y), style.SMALL, style.TEXT_DIM, max_width=width)
+            y += 18
         learned = self.predictor.games  # a loaded model's games count: it learned from them
         games = f"{legend}; learned from {learned} game{'s' * (learned != 1)}"
         if learned != self.games_learned:
             games += f" ({self.games_learned} this session)"
         where = f", saved in {self.log_dir}" if self.log_dir is not None else ""
-        for line in style.wrap_text(games + where, style.SMALL, width)[:4]:
-            style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
-            y += 18
-        return y
+        return style.text_lines(surface, games + where, (x, y), width, bottom)
 
 
 def draw_heat_strip(surface: pygame.Surface, rect: pygame.Rect, probabilities: np.ndarray) -> None:

@@ -10,6 +10,7 @@ against the config's ``reference``).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from envs.tron.render import TronRenderer
 from ui import catalog, style
 
 SEAT_NAMES = ("blue", "red")
+MIN_ROW = 14  # px: one line of small text
 
 
 class SelfPlayView(TrainerHooks):
@@ -87,19 +89,27 @@ def draw_visit_bars(surface: pygame.Surface, rect: pygame.Rect, labels: list[str
                     played: int, color: style.Color) -> None:
     """One row per action: label, a bar as long as its share of the most visits, the count; the played action
     bright, the rest dimmed."""
-    row_h = min(24, rect.height // max(1, len(visits)))
-    if row_h < 8:
+    # Rows at least a line of text high: a short panel (a small window) takes them in two or more columns.
+    per_column = max(1, min(len(visits), rect.height // MIN_ROW))
+    columns = math.ceil(len(visits) / per_column)
+    row_h = min(24, rect.height // per_column)
+    column_w = (rect.width - 12 * (columns - 1)) // columns
+    label_w = min(64, column_w // 3)
+    if row_h < MIN_ROW or column_w - 2 * label_w < 16:
         return
     most = max(1.0, max(visits))
     for index, (label, count) in enumerate(zip(labels, visits)):
-        y = rect.y + index * row_h
-        style.draw_text(surface, label, (rect.x, y + row_h // 2), style.SMALL, style.TEXT, "midleft", max_width=58)
-        track = pygame.Rect(rect.x + 64, y + 3, rect.width - 128, row_h - 6)
+        column, row = divmod(index, per_column)
+        x, y = rect.x + column * (column_w + 12), rect.y + row * row_h
+        style.draw_text(surface, label, (x, y + row_h // 2), style.SMALL, style.TEXT, "midleft",
+                        max_width=label_w - 6)
+        track = pygame.Rect(x + label_w, y + 3, column_w - 2 * label_w, row_h - 6)
         pygame.draw.rect(surface, style.PANEL_DARK, track, border_radius=3)
         shade = color if index == played else style.shade(color, 0.55)
         pygame.draw.rect(surface, shade, pygame.Rect(track.x, track.y, max(2, int(track.width * count / most)),
                                                      track.height), border_radius=3)
-        style.draw_text(surface, f"{int(count)}", (rect.right, y + row_h // 2), style.SMALL, style.TEXT, "midright")
+        style.draw_text(surface, f"{int(count)}", (x + column_w, y + row_h // 2), style.SMALL, style.TEXT,
+                        "midright", max_width=label_w - 6)
 
 
 def selfplay_view(trainer: Trainer) -> SelfPlayView | None:

@@ -142,22 +142,68 @@ def array_to_surface(frame: object) -> pygame.Surface:
     return pygame.surfarray.make_surface(array.swapaxes(0, 1))
 
 
-def key_hints(surface: pygame.Surface, hints: Sequence[tuple[str, str]], pos: tuple[int, int],
-              max_width: int) -> None:
-    """A row of ``[key] action`` chips, wrapped to ``max_width``."""
+def _hint_chips(hints: Sequence[tuple[str, str]], pos: tuple[int, int],
+                max_width: int) -> list[tuple[pygame.Surface, pygame.Surface, pygame.Rect]]:
+    """Each hint's key and action images and its key chip, wrapped to ``max_width``."""
     x, y = pos
-    start_x = x
+    chips = []
     for key, action in hints:
         key_image = render_text(key, SMALL, BACKGROUND)
         action_image = render_text(action, SMALL, TEXT_DIM)
         width = key_image.get_width() + 12 + 6 + action_image.get_width() + 18
-        if x + width > start_x + max_width and x > start_x:
-            x, y = start_x, y + 26
-        chip = pygame.Rect(x, y, key_image.get_width() + 12, 20)
+        if x + width > pos[0] + max_width and x > pos[0]:
+            x, y = pos[0], y + 26
+        chips.append((key_image, action_image, pygame.Rect(x, y, key_image.get_width() + 12, 20)))
+        x += width
+    return chips
+
+
+def key_hints_height(hints: Sequence[tuple[str, str]], max_width: int) -> int:
+    """How tall ``key_hints`` draws these hints at ``max_width`` (to stand them on a panel's bottom)."""
+    chips = _hint_chips(hints, (0, 0), max_width)
+    return chips[-1][2].bottom if chips else 0
+
+
+def key_hints(surface: pygame.Surface, hints: Sequence[tuple[str, str]], pos: tuple[int, int],
+              max_width: int) -> pygame.Rect:
+    """A row of ``[key] action`` chips, wrapped to ``max_width``; the rectangle they cover."""
+    covered = []
+    for key_image, action_image, chip in _hint_chips(hints, pos, max_width):
         pygame.draw.rect(surface, TEXT_DIM, chip, border_radius=5)
         surface.blit(key_image, key_image.get_rect(center=chip.center))
-        surface.blit(action_image, (chip.right + 6, y + 3))
-        x += width
+        surface.blit(action_image, (chip.right + 6, chip.y + 3))
+        covered.append(pygame.Rect(chip.x, chip.y, chip.width + 6 + action_image.get_width(), 20))
+    return covered[0].unionall(covered[1:]) if covered else pygame.Rect(pos, (0, 0))
+
+
+def score_boxes(surface: pygame.Surface, scores: Sequence[tuple[str, int, Color]], pos: tuple[int, int],
+                width: int, compact: bool = False) -> int:
+    """The play screens' score: three boxes side by side, each a count over its name; the height used."""
+    x, y = pos
+    column = width // 3
+    height, inset = (48, 4) if compact else (74, 8)
+    for index, (name, value, color) in enumerate(scores):
+        box = pygame.Rect(x + index * column, y, column - 8, height)
+        panel(surface, box, PANEL_DARK, radius=10)
+        draw_text(surface, str(value), (box.centerx, box.y + inset), LABEL if compact else TITLE - 8, color, "midtop")
+        draw_text(surface, name, (box.centerx, box.bottom - inset), SMALL, TEXT_DIM, "midbottom")
+    return height
+
+
+def text_lines(surface: pygame.Surface, text: str, pos: tuple[int, int], width: int, bottom: int,
+               size: int = SMALL, color: Color = TEXT_DIM, most: int = 4) -> int:
+    """``text`` wrapped to ``width``, at most ``most`` lines and none past ``bottom``; the y below it."""
+    x, y = pos
+    step = font(size).get_linesize() + 4
+    for line in wrap_text(text, size, width)[:most] if text else []:
+        if y + step - 4 > bottom:
+            break
+        draw_text(surface, line, (x, y), size, color)
+        y += step
+    return y
+
+
+PLAY_COMPACT = 640  # px: a play screen's side panel shorter than this (windows under ~670 px) packs its rows
 
 
 def play_layout(size: tuple[int, int]) -> tuple[pygame.Rect, pygame.Rect]:

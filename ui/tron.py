@@ -208,7 +208,9 @@ class TronScreen(Screen):
         if self.renderer is None or self.renderer.cell != cell:
             self.renderer = TronRenderer(size, cell)
             self._frame = None
-        self.tick_pills.layout(self.side.x + 20, self.side.y + 330, self.side.width - 40)
+        # A short window packs the side panel (one-line seats, small score boxes) so the model's summary fits.
+        self.compact = self.side.height < style.PLAY_COMPACT
+        self.tick_pills.layout(self.side.x + 20, self.side.y + (190 if self.compact else 330), self.side.width - 40)
 
     def draw(self, surface: pygame.Surface) -> None:
         surface.fill(style.BACKGROUND)
@@ -255,41 +257,38 @@ class TronScreen(Screen):
         self.banner_box = style.result_banner(surface, shown, self.banner, hint, color)
 
     def _draw_side(self, surface: pygame.Surface) -> None:
-        side = self.side
+        side, compact = self.side, self.compact
         style.panel(surface, side)
-        x, y = side.x + 20, side.y + 20
+        x, y, width = side.x + 20, side.y + 20, side.width - 40
         style.draw_text(surface, "TRON", (x, y), style.HEADING, style.ACCENT)
-        y += 50
+        y += 36 if compact else 50
         for seat, player in enumerate(self.players):
             pygame.draw.rect(surface, theme.PLAYER_COLORS[seat], (x, y + 4, 20, 16), border_radius=4)
             name = "You" if player is None else player.label
-            style.draw_text(surface, name, (x + 30, y + 2), style.LABEL, style.TEXT, max_width=side.width - 70)
-            style.draw_text(surface, "starts left" if seat == 0 else "starts right", (x + 30, y + 26), style.SMALL,
-                            style.TEXT_DIM)
-            y += 58
+            style.draw_text(surface, name, (x + 30, y + 2), style.LABEL, style.TEXT, max_width=width - 30)
+            if not compact:
+                style.draw_text(surface, "starts left" if seat == 0 else "starts right", (x + 30, y + 26),
+                                style.SMALL, style.TEXT_DIM)
+            y += 28 if compact else 58
         names = ("You", "Agent") if self.human else ("Blue", "Red")
         scores = [(names[0], self.score["seat0"], style.BLUE), (names[1], self.score["seat1"], style.RED),
                   ("Draws", self.score["draws"], style.TEXT_DIM)]
-        column = (side.width - 40) // 3
-        for index, (name, value, color) in enumerate(scores):
-            box = pygame.Rect(x + index * column, y + 6, column - 8, 74)
-            style.panel(surface, box, style.PANEL_DARK, radius=10)
-            style.draw_text(surface, str(value), (box.centerx, box.y + 8), style.TITLE - 8, color, "midtop")
-            style.draw_text(surface, name, (box.centerx, box.bottom - 8), style.SMALL, style.TEXT_DIM, "midbottom")
-        style.draw_text(surface, "TICK RATE", (x, self.tick_pills.rects[0].y - 22), style.SMALL, style.TEXT_DIM)
+        style.score_boxes(surface, scores, (x, y + 6), width, compact)
+        style.draw_text(surface, "TICK RATE", (x, self.tick_pills.rects[0].y - 20), style.SMALL, style.TEXT_DIM)
         self.tick_pills.draw(surface)
-        y = self.tick_pills.rects[-1].bottom + 20
-        style.draw_text(surface, f"round {self.rounds + (0 if self.banner else 1)}  ·  tick "
-                                 f"{self.env.unwrapped.game.steps}", (x, y), style.BODY, style.TEXT)
-        y += 30
-        y += draw_rating(surface, self.rating, (x, y), side.width - 40)
-        for line in style.wrap_text(self.note, style.SMALL, side.width - 40)[:4]:
-            style.draw_text(surface, line, (x, y), style.SMALL, style.TEXT_DIM)
-            y += 20
-        if self.watcher is not None:
-            self.watcher.draw_summary(surface, (x, y + 10), side.width - 40,
-                                      "the arrows at your head are its guess of your next move")
         hints = [("Arrows/WASD", "steer"), ("1 2 3", "tick rate"), ("P", "prediction"), ("R", "next round"),
                  ("Esc", "back")]
-        style.key_hints(surface, hints if self.human else [hints[1], *hints[3:]], (x, side.bottom - 60),
-                        side.width - 40)
+        hints = hints if self.human else [hints[1], *hints[3:]]
+        # The hints stand on the panel's bottom; everything above stops short of them.
+        hints_y = side.bottom - 14 - style.key_hints_height(hints, width)
+        bottom = hints_y - 8
+        y = self.tick_pills.rects[-1].bottom + (12 if compact else 20)
+        style.draw_text(surface, f"round {self.rounds + (0 if self.banner else 1)}  ·  tick "
+                                 f"{self.env.unwrapped.game.steps}", (x, y), style.BODY, style.TEXT)
+        y += 24 if compact else 30
+        y += draw_rating(surface, self.rating, (x, y), width)
+        y = style.text_lines(surface, self.note, (x, y), width, bottom, most=2 if compact else 4)
+        if self.watcher is not None:
+            self.watcher.draw_summary(surface, (x, y + (4 if compact else 10)), width,
+                                      "the arrows at your head are its guess of your next move", bottom)
+        style.key_hints(surface, hints, (x, hints_y), width)

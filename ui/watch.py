@@ -20,6 +20,7 @@ from ui.widgets import Button, Pills
 
 SPEED_LABELS = ("real time", "fast", "max")
 PLOT_REFRESH_S = 0.3  # plots change slowly; redrawing them 3 times a second leaves the frame time to learning
+COMPACT_SIDE = 520  # side panels shorter than this (windows under ~850 px high) get the compact stats and controls
 
 
 def start_training(env_id: str | None, agent: str | None, *, checkpoint: str | Path | None = None,
@@ -83,17 +84,20 @@ class WatchScreen(Screen):
         self.game_rect = pygame.Rect(pad, self.side.y, left_width, self.plots_rect.y - pad - self.side.y)
         self.footer = pygame.Rect(pad, height - pad - 20, width - 2 * pad, 20)
         self.speed_pills.layout(self.header.right - 300, self.header.y + 6, 300)
-        self.stats_rect = pygame.Rect(self.side.x, self.side.y, side, 178)
-        button_rows = 2
-        self.controls_rect = pygame.Rect(self.side.x, self.side.bottom - (button_rows * 46 + 46), side,
-                                         button_rows * 46 + 46)
+        # A short window (900x560 and below) gets the compact side: one-line stats, untitled smaller buttons, so
+        # the action values keep a row per action (at 900x560 a Q-value row was dropped, issue 15).
+        self.compact = self.side.height < COMPACT_SIDE
+        self.stats_rect = pygame.Rect(self.side.x, self.side.y, side, 132 if self.compact else 178)
+        button_h, button_gap, top = (32, 6, 10) if self.compact else (38, 8, 34)
+        controls_h = top + 2 * button_h + button_gap + (10 if self.compact else 12)
+        self.controls_rect = pygame.Rect(self.side.x, self.side.bottom - controls_h, side, controls_h)
         self.bars_rect = pygame.Rect(self.side.x, self.stats_rect.bottom + pad, side,
                                      self.controls_rect.y - pad - self.stats_rect.bottom - pad)
-        inner = self.controls_rect.inflate(-24, -24)
-        third = (inner.width - 16) // 3
+        third = (side - 24 - 16) // 3
         for index, button in enumerate(self.buttons):
             row, column = divmod(index, 3)
-            button.rect = pygame.Rect(inner.x + column * (third + 8), inner.y + 22 + row * 46, third, 38)
+            button.rect = pygame.Rect(self.side.x + 12 + column * (third + 8),
+                                      self.controls_rect.y + top + row * (button_h + button_gap), third, button_h)
         self._plots = None
 
     # ---- input -------------------------------------------------------------------------------------------
@@ -171,8 +175,9 @@ class WatchScreen(Screen):
         self._draw_stats(surface)
         self._draw_bars(surface)
         style.panel(surface, self.controls_rect)
-        style.draw_text(surface, "CONTROLS", (self.controls_rect.x + 12, self.controls_rect.y + 10), style.SMALL,
-                        style.TEXT_DIM)
+        if not self.compact:
+            style.draw_text(surface, "CONTROLS", (self.controls_rect.x + 12, self.controls_rect.y + 10), style.SMALL,
+                            style.TEXT_DIM)
         for button in self.buttons:
             button.draw(surface)
         hints = [("Space", "pause"), ("S", "step"), ("1 2 3", "speed"), ("Ctrl+S", "save"), ("P", "plots PNG"),
@@ -196,10 +201,13 @@ class WatchScreen(Screen):
         x = self.header.x
         rect = style.draw_text(surface, "DOJO", (x, self.header.centery), style.HEADING, style.ACCENT, "midleft")
         text = f"{catalog.title(trainer.env_id)}  ·  {trainer.agent.upper()}  ·  preset {trainer.preset_name}"
-        rect = style.draw_text(surface, text, (rect.right + 18, self.header.centery), style.LABEL, style.TEXT,
-                               "midleft")
         label, color = self._status()
-        chip = pygame.Rect(rect.right + 18, self.header.centery - 14, style.font(style.BODY).size(label)[0] + 24, 28)
+        chip_width = style.font(style.BODY).size(label)[0] + 24
+        # The title gives way (an ellipsis) before the status chip runs into the speed choice on narrow windows.
+        speed_left = self.speed_pills.rects[0].x - 10 - style.font(style.SMALL).size("speed")[0]
+        rect = style.draw_text(surface, text, (rect.right + 18, self.header.centery), style.LABEL, style.TEXT,
+                               "midleft", max_width=speed_left - 18 - chip_width - 18 - rect.right - 18)
+        chip = pygame.Rect(rect.right + 18, self.header.centery - 14, chip_width, 28)
         style.panel(surface, chip, color, radius=14)
         style.draw_text(surface, label, chip.center, style.BODY, style.BACKGROUND, "center")
         style.draw_text(surface, "speed", (self.speed_pills.rects[0].x - 10, self.header.centery), style.SMALL,
@@ -232,13 +240,16 @@ class WatchScreen(Screen):
         else:
             shown = self.session.exhibition.episodes + 1
             caption = f"exhibition {shown:,}: greedy policy  ·  return {view.episode_return:.1f}"
-        style.draw_text(surface, caption, (self.game_rect.x + 14, self.game_rect.y + 14), style.BODY, style.TEXT)
+        room = self.game_rect.width - 28
+        if self.session.speed == "max" and not self.session.finished:
+            flat_out = style.draw_text(surface, "learning flat out", (self.game_rect.right - 14, self.game_rect.y + 14),
+                                       style.BODY, style.ACCENT, "topright")
+            room -= flat_out.width + 16
+        style.draw_text(surface, caption, (self.game_rect.x + 14, self.game_rect.y + 14), style.BODY, style.TEXT,
+                        max_width=room)
         if activity is not None:
             style.draw_text(surface, activity, (self.game_rect.centerx, self.game_rect.bottom - 24), style.BODY,
                             style.ACCENT, "center", max_width=self.game_rect.width - 28)
-        if self.session.speed == "max" and not self.session.finished:
-            style.draw_text(surface, "learning flat out", (self.game_rect.right - 14, self.game_rect.y + 14),
-                            style.BODY, style.ACCENT, "topright")
 
     def _render_plots(self) -> pygame.Surface:
         trainer = self.session.trainer
@@ -277,6 +288,16 @@ class WatchScreen(Screen):
             (self.exploration, "-" if math.isnan(explore) else f"{explore:.3f}"), ("device", str(trainer.device)),
         ]
         column_w = (rect.width - 24) // 2
+        if self.compact:
+            # One line a cell ("name value"), the step count on a row of its own (it is the longest).
+            for index, (name, value) in enumerate(cells):
+                row, column = divmod(index + 1, 2) if index else (0, 0)
+                x, y = rect.x + 12 + column * column_w, rect.y + 30 + row * 20
+                width = rect.width - 24 if index == 0 else column_w - 8
+                label = style.draw_text(surface, name, (x, y + 2), style.SMALL, style.TEXT_DIM)
+                style.draw_text(surface, value, (label.right + 6, y), style.BODY, style.TEXT,
+                                max_width=width - label.width - 6)
+            return
         for index, (name, value) in enumerate(cells):
             row, column = divmod(index, 2)
             x, y = rect.x + 12 + column * column_w, rect.y + 34 + row * 36

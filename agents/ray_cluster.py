@@ -25,6 +25,7 @@ QUIET = {"logging_level": logging.ERROR, "log_to_driver": False}
 def start_ray(ray: Any, address: str | None, setting: str) -> bool:
     """Start Ray on this machine's cores, or join the cluster at ``address`` (named ``setting`` in errors); True
     when this call started it (the caller then shuts it down)."""
+    target = check_address(address, setting) if address is not None else None  # a wrong address is said at once
     if ray.is_initialized():  # a caller (a test, a notebook, a sweep trial) already chose where work runs
         return False
     # Ray's driver takes SIGTERM over (it dies at once); give it back to the app, whose SIGTERM saves like Ctrl-C.
@@ -34,7 +35,6 @@ def start_ray(ray: Any, address: str | None, setting: str) -> bool:
             cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
             ray.init(num_cpus=cpus, include_dashboard=False, **QUIET)
             return True
-        target = check_address(address, setting)
         try:
             ray.init(address=target, runtime_env={"working_dir": str(ROOT), "excludes": SHIPPED_EXCLUDES}, **QUIET)
         except (ConnectionError, RuntimeError, ValueError) as error:

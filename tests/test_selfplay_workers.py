@@ -117,7 +117,7 @@ def test_bad_worker_counts_are_one_line_errors(local_ray, capsys, tmp_path, work
 def test_train_address_is_checked_before_any_work(capsys, tmp_path, agent, extra, message):
     env = C4 if agent == "alphazero" else "CartPole-v1"
     command = ["train", "--env", env, "--agent", agent, "--run-dir", str(tmp_path), "--quiet",
-               "--address", "127.0.0.1:1", *extra]
+               "--steps", "10", "--address", "127.0.0.1:1", *extra]
     assert main.main(command) == 2
     error = capsys.readouterr().err.strip()
     assert len(error.splitlines()) == 1 and message in error, error

@@ -148,7 +148,7 @@ class TrainingSession(TrainerHooks):
         self._requests: list[tuple[str, Callable[[], str]]] = []
         self._stop = False
         self._step_tokens = 0
-        self._frame_wanted = True  # fast: the screen is ready for the learner's next frame
+        self._frame_wanted = False  # fast: the screen is ready for the learner's next frame
         self.frames_rendered = 0  # training frames the learner drew (what the speeds cost it)
         self.frames_shown = 0  # training frames the screen took
         self._budget = 0.0  # steps the throttled learner (one without on_step) may still take

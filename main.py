@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--steps", type=int, help="env-step budget (default: the preset's)")
     watch.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     watch.add_argument("--speed", default="fast", choices=("realtime", "fast", "max"),
-                       help="realtime shows every step, max learns flat out (default fast)")
+                       help="realtime shows every step; fast (the default) learns at nearly full speed and shows the "
+                            "live game; max learns flat out and shows greedy exhibition games")
     watch.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda", "mps"))
     watch.add_argument("--run-dir", help="where logs and checkpoints go (default runs/<env>-<agent>-<time>)")
     watch.add_argument("--ae", metavar="AE_PT", nargs="+",

@@ -88,16 +88,31 @@ def agent_fit(agent: str, env_id: str) -> str | None:
     return None
 
 
+WATCH_VARIANT = "watch"  # presets.toml's "<env_id>:watch" tables: the app's watch runs, tuned to learn visibly soon
+
+
 def preset_choices(agent: str, env_id: str) -> list[str]:
     """'tuned' when presets.toml has settings for this game, and always the agent's 'default'."""
     table = load_presets().get(agent, {})
     return ["tuned", "default"] if env_id in table else ["default"]
 
 
+def watch_preset(agent: str, env_id: str, choice: str = "tuned") -> str | None:
+    """The preset variant a watch run uses for a launcher choice (Trainer's ``preset``): the game's ``watch``
+    variant where presets.toml has one (what ``train`` uses learns too slowly to see: Snake's 2 M steps), else
+    None (the tuned table); ``default``: the agent's own defaults."""
+    if choice == "default":
+        return "default"
+    table = load_presets().get(agent, {})
+    return WATCH_VARIANT if f"{env_id}:{WATCH_VARIANT}" in table else None
+
+
 def preset_summary(agent: str, env_id: str, choice: str) -> str:
-    """One line: the step budget and a few headline settings of a preset."""
+    """One line: the step budget and a few headline settings of the preset a watch run uses."""
     presets = load_presets().get(agent, {})
-    table = presets.get(env_id, {}) if choice == "tuned" else presets.get("default", {})
+    variant = watch_preset(agent, env_id, choice)
+    key = "default" if variant == "default" else f"{env_id}:{variant}" if variant else env_id
+    table = presets.get(key, {})
     steps = table.get("steps", presets.get("default", {}).get("steps", 100_000))
     shown = [f"{key}={table[key]}" for key in ("learning_rate", "n_envs", "batch_size", "hidden") if key in table]
     return f"{steps:,} steps" + (f"  ·  {', '.join(shown)}" if shown else "")

@@ -7,11 +7,13 @@ its kernels, so the UI keeps its frame rate while the learner works (bench/bench
 Speeds:
 * ``realtime``: every training step is recorded (rendered) and shown at the game's own frame rate; the learner
   waits for the display (a two-frame queue), so learning runs exactly as fast as you watch it.
-* ``fast``: the same, 8 times faster, showing every 8th step.
+* ``fast`` (the default): the learner runs free, at nearly headless speed; whenever the screen is ready for its
+  next frame the learner renders the env it is in at that moment (latest frame wins, nothing queues), so only the
+  frames the screen can show are drawn and the frame rate never caps learning.
 * ``max``: nothing is rendered during training and the learner runs flat out; the screen shows exhibition
-  episodes of the latest greedy policy in a separate env.
-PPO trains on a vector env that cannot render: it always shows exhibition episodes, and at realtime / fast its
-learner is held to the game's frame rate (times 8 for fast) per env copy.
+  episodes of the latest greedy policy in a separate env (and draws fewer frames a second).
+PPO trains on a vector env that cannot render: it always shows exhibition episodes, and at realtime its learner
+is held to the game's frame rate per env copy.
 
 The session is one of the Trainer's hooks (``TrainerHooks``): ``on_step`` receives every env step of a
 single-env learner, renders that env's frame when the speed asks for one, and parks while the display queue is
@@ -40,7 +42,7 @@ from agents.trainer import Trainer, TrainerHooks
 from ui.gameenv import close_env, make_display_env
 
 SPEEDS = ("realtime", "fast", "max")
-FAST_FACTOR = 8
+DEFAULT_SPEED = "fast"  # learns at nearly headless speed and still shows the live training env (bench/bench_ui.py)
 QUEUE_FRAMES = 2
 SNAPSHOT_EVERY_S = 0.25
 
@@ -113,7 +115,7 @@ class _Closing(Exception):
 class TrainingSession(TrainerHooks):
     """Owns the Trainer and its learner thread; the screen calls update(dt) every frame and reads ``view``."""
 
-    def __init__(self, trainer: Trainer, speed: str = "fast") -> None:
+    def __init__(self, trainer: Trainer, speed: str = DEFAULT_SPEED) -> None:
         if speed not in SPEEDS:
             raise DojoError(f"unknown speed {speed!r}; choose one of {', '.join(SPEEDS)}")
         self.trainer = trainer
@@ -146,7 +148,9 @@ class TrainingSession(TrainerHooks):
         self._requests: list[tuple[str, Callable[[], str]]] = []
         self._stop = False
         self._step_tokens = 0
-        self._since_frame = 0
+        self._frame_wanted = False  # fast: the screen is ready for the learner's next frame
+        self.frames_rendered = 0  # training frames the learner drew (what the speeds cost it)
+        self.frames_shown = 0  # training frames the screen took
         self._budget = 0.0  # steps the throttled learner (one without on_step) may still take
         self._playback = 0.0
         self._last_snapshot = time.perf_counter()
@@ -179,7 +183,7 @@ class TrainingSession(TrainerHooks):
         with self._cond:
             self.speed = speed
             self._frames.clear()
-            self._since_frame = 0
+            self._frame_wanted = True
             self._cond.notify_all()
 
     def set_paused(self, paused: bool) -> None:
@@ -227,13 +231,22 @@ class TrainingSession(TrainerHooks):
             self.steps_per_second = (steps - self._rate_steps) / (now - self._rate_time)
             self._rate_steps, self._rate_time = steps, now
         with self._cond:
-            if not self.paused and not self.taps_steps and self.speed != "max":
-                rate = self.fps * self.env_copies * (FAST_FACTOR if self.speed == "fast" else 1)
+            if not self.paused and not self.taps_steps and self.speed == "realtime":
+                rate = self.fps * self.env_copies
                 self._budget = min(self._budget + dt * rate, rate)
-            if self.recording:
+            if self.recording and self.speed == "fast":
+                # Latest frame wins: show what the learner drew since the last frame, then ask for the next one.
+                if self._frames:
+                    self.view = self._frames.pop()
+                    self._frames.clear()
+                    self.frames_shown += 1
+                self._frame_wanted = True
+                self._cond.notify_all()
+            elif self.recording:
                 self._playback = min(self._playback + dt * self.fps, QUEUE_FRAMES)
                 while self._frames and (self._playback >= 1.0 or self.paused):
                     self.view = self._frames.popleft()
+                    self.frames_shown += 1
                     self._playback = max(0.0, self._playback - 1.0)
                 self._cond.notify_all()
             self._running = self._running and self._thread.is_alive()
@@ -305,7 +318,7 @@ class TrainingSession(TrainerHooks):
     def _may_start_slice(self) -> bool:
         if self.paused:
             return self._step_tokens > 0
-        if not self.taps_steps and self.speed != "max":
+        if not self.taps_steps and self.speed == "realtime":
             return self._budget > 0
         return True
 
@@ -323,10 +336,8 @@ class TrainingSession(TrainerHooks):
             return False
         if not self.recording:
             return True
-        self._since_frame += 1
-        if self._since_frame < (FAST_FACTOR if self.speed == "fast" else 1):
-            return True
-        self._since_frame = 0
+        if self.speed == "fast":
+            return self._live_frame(event)
         with self._cond:
             ready = self._wait(lambda: len(self._frames) < QUEUE_FRAMES and (not self.paused or self._step_tokens > 0)
                                or not self.recording)
@@ -335,10 +346,31 @@ class TrainingSession(TrainerHooks):
             if self.paused and self._step_tokens > 0:
                 self._step_tokens -= 1
         if self.recording:
-            view = View(event.env.render(), event.obs, action_mask_of(event.info), event.episode_return, "training")
-            with self._cond:
-                self._frames.append(view)
+            self._record(event)
         return True
+
+    def _live_frame(self, event: StepEvent) -> bool:
+        """Fast: never wait for the display; draw a frame only when the screen wants one (and, paused, at each
+        single step, so the step is seen)."""
+        if not self.paused and not self._frame_wanted:
+            return True  # the common case: two attribute reads, no lock, no drawing
+        with self._cond:
+            if not self._wait(lambda: not self.paused or self._step_tokens > 0 or not self.recording):
+                return False
+            if self.paused and self._step_tokens > 0:
+                self._step_tokens -= 1
+            elif not self._frame_wanted:
+                return True
+            self._frame_wanted = False
+        if self.recording:
+            self._record(event)
+        return True
+
+    def _record(self, event: StepEvent) -> None:
+        view = View(event.env.render(), event.obs, action_mask_of(event.info), event.episode_return, "training")
+        with self._cond:
+            self._frames.append(view)
+            self.frames_rendered += 1
 
     def on_eval_progress(self, trainer: Trainer, finished: int, total: int, steps: int) -> None:
         """An evaluation is under way (the Trainer's hook): the screen shows how far it is instead of 0 steps/s."""

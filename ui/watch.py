@@ -15,7 +15,7 @@ from ui.app import Screen
 from ui.plots import draw_plot, export_png, history_plots
 from ui.reconstruction import Reconstruction, reconstruction_for
 from ui.selfplay import selfplay_view
-from ui.session import SPEEDS, TrainingSession, View, exploration_name
+from ui.session import DEFAULT_SPEED, SPEEDS, TrainingSession, View, exploration_name
 from ui.widgets import Button, Pills
 
 SPEED_LABELS = ("real time", "fast", "max")
@@ -25,11 +25,13 @@ COMPACT_SIDE = 520  # side panels shorter than this (windows under ~850 px high)
 
 def start_training(env_id: str | None, agent: str | None, *, checkpoint: str | Path | None = None,
                    steps: int | None = None, seed: int = 0, device: str = "auto", run_dir: str | Path | None = None,
-                   preset: str = "tuned", speed: str = "fast") -> TrainingSession:
+                   preset: str = "tuned", speed: str = DEFAULT_SPEED) -> TrainingSession:
     """A Trainer (new, or resumed from ``checkpoint``) wrapped in a session; DojoError on bad input. ``preset``:
-    ``tuned`` (the game's settings where presets.toml has them) or ``default`` (the agent's own)."""
+    ``tuned`` (the game's watch variant or tuned settings where presets.toml has them: catalog.watch_preset) or
+    ``default`` (the agent's own). A resumed run keeps the preset it was started with."""
+    variant = catalog.watch_preset(agent or "", env_id or "", preset) if checkpoint is None else None
     trainer = Trainer(agent or "", env_id or "", steps=steps, seed=seed, device=device, run_dir=run_dir,
-                      resume=checkpoint, preset="default" if preset == "default" else None, frames=True)
+                      resume=checkpoint, preset=variant, frames=True)
     if checkpoint is not None and trainer.done:
         # "Continue training" on a finished run means: train on, for another budget of the same size.
         trainer.total_steps = trainer.steps + (steps or trainer.total_steps)

@@ -66,7 +66,9 @@ def test_two_workers_feed_the_learner_and_get_its_weights_then_resume(local_ray,
         assert learner.steps < 5_000, "the workers' games never came back, or the learner never trained"
     # Every move was a full search (fast_simulations=0) of one mover: a finished game gives a position per move.
     assert learner.replay.size == lengths > 0 and learner.episodes > 0
-    assert learner.updates > 0 and workers.version >= 3 and learner.steps >= lengths
+    # (not steps >= lengths: ray.wait may hand out a worker's later call, whose finished game began in the earlier
+    # call, before that earlier call's steps are counted)
+    assert learner.updates > 0 and workers.version >= 3 and learner.steps > 0
     values = learner.replay.values[: learner.replay.size]
     assert np.all(np.abs(values) <= 1.0)
     np.testing.assert_allclose(learner.replay.policies[: learner.replay.size].sum(axis=1), 1.0, rtol=1e-5)

@@ -15,6 +15,7 @@ from agents.games.lookahead import LookaheadPolicy
 from envs.connect_four.rules import Board
 from envs.connect_four.solver import BudgetedSolverPlayer, Solver, best_moves
 from envs.registry import CONNECT_FOUR, TRON
+from tests.ui_support import key
 
 C4, TRON_ID = CONNECT_FOUR.env_id, TRON.env_id
 SHIPPED_C4 = "assets/agents/connect_four.pt"
@@ -208,8 +209,6 @@ def test_solver_level_plays_exact_moves_when_cheap_and_falls_back_otherwise():
 
 
 # ---- the app -------------------------------------------------------------------------------------------------------
-def key(code):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=0, unicode=""))
 
 
 @pytest.fixture

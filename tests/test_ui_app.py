@@ -12,6 +12,7 @@ import pytest
 import main
 import ui
 from agents.trainer import Trainer
+from tests.ui_support import key
 from ui.app import App
 from ui.browser import BrowserScreen
 from ui.connect_four import ConnectFourScreen
@@ -26,8 +27,6 @@ SIZES = [(960, 600), (1280, 800), (1600, 1000)]
 REPO = Path(__file__).resolve().parent.parent
 
 
-def key(code, mod=0):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode=""))
 
 
 def click(pos):

@@ -5,6 +5,7 @@ import pytest
 
 from agents.trainer import Trainer
 from envs.tron.rules import relative_action
+from tests.ui_support import key
 from ui.app import App
 from ui.connect_four import ConnectFourScreen
 from ui.play import play_screen
@@ -33,8 +34,6 @@ def click(pos):
     pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1))
 
 
-def key(code):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=0, unicode=""))
 
 
 def key_up(code):

@@ -17,6 +17,7 @@ from agents.games.opponent_games import make_game_env, read_log, replay_game
 from agents.opponent_model import OpponentPredictor
 from agents.trainer import Trainer
 from nets.autoencoder import AutoencoderConfig, ConvAutoencoder
+from tests.ui_support import key
 from ui.app import App
 from ui.connect_four import ConnectFourScreen
 from ui.play import play_screen
@@ -40,8 +41,6 @@ class Scripted:
         return self.action
 
 
-def key(code):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=0, unicode=""))
 
 
 def click(pos):

@@ -12,22 +12,11 @@ from envs.connect_four.rules import Board
 from envs.theme import PLAYER_COLORS
 from envs.tron.rules import TronGame
 from tests.hostile_support import ALPHAZERO_TINY, C4
+from tests.ui_support import key
 from ui import style
-from ui.app import App
 from ui.selfplay import SelfPlayView
 from ui.session import TrainingSession
 from ui.watch import WatchScreen
-
-
-def key(code, mod=0):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode=""))
-
-
-@pytest.fixture
-def app():
-    application = App(size=(1280, 800))
-    yield application
-    application.close()
 
 
 def test_the_watch_screen_shows_self_play_its_search_and_the_eval_curve(app, tmp_path):

@@ -4,21 +4,11 @@ import pygame
 import pytest
 
 from agents import load_agent
+from tests.ui_support import key
 from ui import style
 from ui.app import App
 from ui.session import _Closing
 from ui.watch import WatchScreen, start_training
-
-
-def key(code, mod=0):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode=""))
-
-
-@pytest.fixture
-def app():
-    application = App(size=(1280, 800))
-    yield application
-    application.close()
 
 
 def watch(app, tmp_path, agent="dqn", speed="max", steps=4000):

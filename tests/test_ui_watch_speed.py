@@ -8,16 +8,8 @@ import pytest
 from agents.config import preset_for
 from agents.trainer import Trainer
 from ui import catalog
-from ui.app import App
 from ui.session import DEFAULT_SPEED, QUEUE_FRAMES
 from ui.watch import WatchScreen, start_training
-
-
-@pytest.fixture
-def app():
-    application = App(size=(1280, 800))
-    yield application
-    application.close()
 
 
 def session_for(tmp_path, speed=None, steps=3000):

@@ -129,13 +129,19 @@ def _store(keys, moves, key, move) -> None:
 
 
 @njit(cache=True)
-def _search(free, own_row, own_col, other_row, other_col, key, depth, alpha, beta, ply, zobrist, keys, moves,
-            history, stats, deadline, weights, work, ints) -> int:
-    """Alpha-beta value for the own cycle of a tick boundary, ``depth`` ticks deep (the own move, then the reply)."""
+def _counted_out(stats, deadline) -> bool:
+    """Count a node; whether the search must stop (the clock is read every CLOCK_EVERY + 1 nodes)."""
     stats[NODES] += 1
     if stats[NODES] & CLOCK_EVERY == 0 and _now() > deadline:
         stats[ABORTED] = 1
-    if stats[ABORTED]:
+    return stats[ABORTED] != 0
+
+
+@njit(cache=True)
+def _search(free, own_row, own_col, other_row, other_col, key, depth, alpha, beta, ply, zobrist, keys, moves,
+            history, stats, deadline, weights, work, ints) -> int:
+    """Alpha-beta value for the own cycle of a tick boundary, ``depth`` ticks deep (the own move, then the reply)."""
+    if _counted_out(stats, deadline):
         return 0
     if depth == 0:
         stats[LEAVES] += 1
@@ -219,10 +225,7 @@ def _search(free, own_row, own_col, other_row, other_col, key, depth, alpha, bet
 def _fill_search(free, row, col, depth, ply, bound, stats, deadline, ints) -> int:
     """The most cells the cycle on (row, col) fills: own moves ``depth`` deep, the fill estimate at the leaves;
     the root stops at a line that reaches ``bound`` (nothing fills more)."""
-    stats[NODES] += 1
-    if stats[NODES] & CLOCK_EVERY == 0 and _now() > deadline:
-        stats[ABORTED] = 1
-    if stats[ABORTED]:
+    if _counted_out(stats, deadline):
         return 0
     if depth == 0:
         return fill_estimate(free, row, col, ints)

@@ -121,6 +121,18 @@ class TronEnv(gym.Env):
         self._view_bytes = bytearray(2 * PLANE_COUNT * self.size * self.size)
         self._start_views: bytes | None = None
         self._views = np.frombuffer(self._view_bytes, dtype=np.uint8).reshape(2, PLANE_COUNT, self.size, self.size)
+        # Per player: where its neck, head and trail planes start in seat 0's view (seat-0 cell indices add to
+        # them) and end in seat 1's (turned 180 degrees: seat-0 cell indices subtract from them).
+        area = self.size * self.size
+
+        def plane_start(seat: int, player: int, plane: int) -> int:
+            return (seat * PLANE_COUNT + plane + (0 if seat == player else OTHER_OFFSET)) * area
+
+        self._view_bases = tuple(
+            tuple(plane_start(0, player, plane) for plane in (OWN_NECK, OWN_HEAD, OWN_TRAIL))
+            + tuple(plane_start(1, player, plane) + area - 1 for plane in (OWN_NECK, OWN_HEAD, OWN_TRAIL))
+            for player in (0, 1)
+        )
         self._readonly_views = self._views.view()  # what a bot that never reads the board gets (no copy a tick)
         self._readonly_views.flags.writeable = False
         self._opponent_reads_board = True
@@ -334,27 +346,25 @@ class TronEnv(gym.Env):
                        crashed: tuple[bool, bool]) -> None:
         """Move every cycle that did not crash in both seats' views (seat 1's turned 180 degrees: flat index i of
         seat 0's view is last - i of seat 1's)."""
-        # Plain bytearray writes into the views' memory: a numpy scalar write costs several times more, and this
-        # runs up to twenty times a tick.
+        # Plain bytearray writes into the views' memory (a numpy scalar write costs several times more) at
+        # offsets precomputed per player (_view_bases): this runs every tick.
         cells, size, heads = self._view_bytes, self.size, self.game.heads
-        area = size * size
-        last = area - 1
         for player in (0, 1):
             if crashed[player]:
                 continue
-            head = old_heads[player][0] * size + old_heads[player][1]
-            neck = old_necks[player][0] * size + old_necks[player][1]
-            new = heads[player][0] * size + heads[player][1]
-            own = (player * PLANE_COUNT) * area  # the player's own planes in its own seat's view
-            other = ((1 - player) * PLANE_COUNT + OTHER_OFFSET) * area  # its planes in the other seat's view
-            if player == 1:
-                head, neck, new = last - head, last - neck, last - new
-            for base, h, n, w in ((own, head, neck, new), (other, last - head, last - neck, last - new)):
-                cells[base + OWN_NECK * area + n] = 0
-                cells[base + OWN_NECK * area + h] = 1
-                cells[base + OWN_HEAD * area + h] = 0
-                cells[base + OWN_HEAD * area + w] = 1
-                cells[base + OWN_TRAIL * area + w] = 1
+            head, neck, new = old_heads[player], old_necks[player], heads[player]
+            head, neck, new = head[0] * size + head[1], neck[0] * size + neck[1], new[0] * size + new[1]
+            neck_plane, head_plane, trail_plane, neck_turned, head_turned, trail_turned = self._view_bases[player]
+            cells[neck_plane + neck] = 0
+            cells[neck_plane + head] = 1
+            cells[head_plane + head] = 0
+            cells[head_plane + new] = 1
+            cells[trail_plane + new] = 1
+            cells[neck_turned - neck] = 0
+            cells[neck_turned - head] = 1
+            cells[head_turned - head] = 0
+            cells[head_turned - new] = 1
+            cells[trail_turned - new] = 1
 
     def _observation(self, seat: int) -> np.ndarray:
         if self._obs_renderer is None:

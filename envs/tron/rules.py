@@ -262,28 +262,29 @@ class TronGame:
             seat, action = (0, action_0) if action_0 not in ACTIONS else (1, action_1)
             raise ValueError(f"action for seat {seat} must be one of {ACTIONS}, got {action!r}")
         size, cells, heads, headings = self.size, self.cells, self.heads, self.headings
-        # Every crash is decided on the board as it was before the tick: the moves are simultaneous.
-        d_row, d_col = ACTION_DELTAS[headings[0]][action_0]
-        row_0, col_0 = heads[0][0] + d_row, heads[0][1] + d_col
-        d_row, d_col = ACTION_DELTAS[headings[1]][action_1]
-        row_1, col_1 = heads[1][0] + d_row, heads[1][1] + d_col
-        if row_0 == row_1 and col_0 == col_1:
+        # Every crash is decided on the board as it was before the tick: the moves are simultaneous. Targets are
+        # flat cells from the move table (``size * size`` off the arena), the hot path of envs and search.
+        targets, off_board = move_targets(size), size * size
+        (row_0, col_0), (row_1, col_1) = heads
+        target_0 = targets[headings[0]][row_0 * size + col_0][action_0]
+        target_1 = targets[headings[1]][row_1 * size + col_1][action_1]
+        if target_0 == target_1:  # the same cell, or both off the arena
             crashed = [True, True]
         else:
-            crashed = [not (0 <= row_0 < size and 0 <= col_0 < size and cells[row_0 * size + col_0] == EMPTY),
-                       not (0 <= row_1 < size and 0 <= col_1 < size and cells[row_1 * size + col_1] == EMPTY)]
-        for seat, action, target in ((0, action_0, (row_0, col_0)), (1, action_1, (row_1, col_1))):
+            crashed = [target_0 == off_board or cells[target_0] != EMPTY,
+                       target_1 == off_board or cells[target_1] != EMPTY]
+        for seat, action, target in ((0, action_0, target_0), (1, action_1, target_1)):
             headings[seat] = (headings[seat] + action - 1) % 4
             if crashed[seat]:
-                inside = 0 <= target[0] < size and 0 <= target[1] < size
-                self.crash_cells[seat] = target if inside else heads[seat]
+                self.crash_cells[seat] = divmod(target, size) if target != off_board else heads[seat]
                 continue
+            cell = divmod(target, size)
             self.necks[seat] = heads[seat]
-            heads[seat] = target
-            self.paths[seat].append(target)
-            cells[target[0] * size + target[1]] = seat + 1
+            heads[seat] = cell
+            self.paths[seat].append(cell)
+            cells[target] = seat + 1
             if self._trail_bits is not None:
-                self._trail_bits |= 1 << (target[0] * (size + 1) + target[1])
+                self._trail_bits |= 1 << (target + cell[0])  # a guard bit after each row: row * (size + 1) + col
         self.crashed = crashed
         self.steps += 1
         return crashed[0], crashed[1]

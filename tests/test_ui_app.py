@@ -120,6 +120,16 @@ def test_runs_are_listed_newest_first_and_the_best_is_picked(runs_here):
     assert best is not None and best.name in ("cartpole-a", "cartpole-b")  # the broken run has no evaluation
 
 
+def test_shipped_agents_are_listed_but_training_runs_kept_in_assets_are_not(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shipped = Path(__file__).resolve().parent.parent / "assets" / "agents" / "maze.pt"
+    for folder in (Path("assets/agents"), Path("assets/training/maze-run/checkpoints")):
+        folder.mkdir(parents=True)
+        (folder / "maze.pt").write_bytes(shipped.read_bytes())
+    runs, problems = scan_runs()
+    assert [info.checkpoint for info in runs] == [Path("assets/agents/maze.pt")] and problems == []
+
+
 def test_browser_loads_runs_and_reports_a_bad_file_without_crashing(runs_here):
     app = App()
     launcher = LauncherScreen()

@@ -2,7 +2,8 @@
 and which of them ``play`` picks.
 
 Listing reads only the small text files of each run; a checkpoint is opened only where a run has none of them
-(and for the loose .pt files in assets/). A run folder that cannot be read is skipped with a line that says why.
+(and for the shipped .pt files in assets/agents/). A run folder that cannot be read is skipped with a line that
+says why.
 
 Runs evaluate against whatever opponent they trained with, so their own "best eval" numbers do not compare (a
 barely trained run scores 0.9 against random). ``pick_agent`` ranks every candidate of a game by one test instead:
@@ -29,7 +30,7 @@ from agents.safe_files import check_output_file, load_json, open_regular, read_t
 from envs import registry
 from envs.registry import CONNECT_FOUR, TRON
 
-ASSETS_DIR = Path("assets")
+ASSETS_DIR = Path("assets") / "agents"  # the shipped agents (assets/training holds runs in progress, not offered)
 
 
 @dataclass

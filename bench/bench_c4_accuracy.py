@@ -1,6 +1,6 @@
 """Connect Four move accuracy against the perfect solver, per stage of the game.
 
-Positions come from real play: games between a mix of players (the shipped agent, minimax:2, minimax:4,
+Positions come from real play: games between a mix of players (the DQN agent, minimax:2, minimax:4,
 greedy, random), each move replaced by a random one with probability ``--noise`` so games vary. From them the
 bench samples positions in three stages (plies 4-12, 13-24, 25+; finished positions and positions with a single
 legal move left out, one copy of each position up to mirroring) and labels every legal move with its exact
@@ -41,8 +41,10 @@ from envs.registry import CONNECT_FOUR, make_bot  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data" / "c4_positions.json"
 AGENT = ROOT / "assets" / "agents" / "connect_four.pt"
+# The committed set was generated with the agent shipped then, the DQN (now connect_four_dqn.pt).
+GENERATING_AGENT = ROOT / "assets" / "agents" / "connect_four_dqn.pt"
 STAGES = ((4, 12), (13, 24), (25, 41))
-GENERATORS = (str(AGENT), "minimax:2", "minimax:4", "greedy", "random")
+GENERATORS = (str(GENERATING_AGENT), "minimax:2", "minimax:4", "greedy", "random")
 DEFAULT_PLAYERS = (str(AGENT), "minimax:2", "minimax:4", "random", "perfect")
 
 

@@ -1,7 +1,8 @@
 """The difficulty ladder: a round robin between levels of Connect Four or Tron, Elo fitted over all its games.
 
 Levels are specs (agents/ladder.py): built-in bots (``random``, ``minimax:4``, ``solver``; ``space``,
-``voronoi:50``...) or checkpoints with a search budget (``assets/agents/connect_four.pt@depth=2``, ``...@sims=400``).
+``voronoi:50``...) or checkpoints with a search budget (``assets/agents/connect_four_dqn.pt@depth=2``,
+``assets/agents/connect_four.pt@sims=400``).
 Every pair plays ``--games`` games, seats alternating: games 2k and 2k + 1 start from the same random opening
 (Connect Four: 2 random plies, Tron: 3 random non-crashing ticks, as the strong presets evaluate) with the seats
 swapped. ``--neighbours K`` plays only the pairs at most K apart in the given order (give the levels roughly from
@@ -35,9 +36,10 @@ from envs.registry import CONNECT_FOUR, TRON  # noqa: E402
 
 C4_OPENING_MOVES = 2  # the strong Connect Four preset's evaluation openings
 DEFAULT_LEVELS = {
-    CONNECT_FOUR.env_id: ("random", "greedy", "minimax:1", "minimax:2", "assets/agents/connect_four.pt@depth=0",
-                          "minimax:3", "assets/agents/connect_four.pt@depth=2", "minimax:4",
-                          "assets/agents/connect_four.pt@depth=4", "minimax:5", "minimax:6", "solver"),
+    CONNECT_FOUR.env_id: ("random", "assets/agents/connect_four_dqn.pt@depth=0", "greedy", "minimax:1", "minimax:2",
+                          "assets/agents/connect_four.pt@sims=2", "minimax:4", "assets/agents/connect_four.pt@sims=16",
+                          "minimax:6", "assets/agents/connect_four.pt@sims=100", "solver",
+                          "assets/agents/connect_four.pt"),
     TRON.env_id: ("random", "wall-follower", "pattern", "space", "assets/agents/tron.pt@depth=0",
                   "assets/agents/tron.pt@depth=2", "voronoi:d2", "voronoi:10", "voronoi:30"),
 }

@@ -106,7 +106,9 @@ def test_ctrl_c_saves_last_checkpoint_and_exits_cleanly(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "main.py", "train", "--env", "CartPole-v1", "--agent", "dqn", "--steps", "10000000",
          "--run-dir", str(tmp_path), "--quiet", "--no-early-stop"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # A shell's background job ignores Ctrl-C and its children inherit that; give the child the default back.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # metrics.csv exists from the trainer's construction; an episode row means the training loop is running.
     metrics = tmp_path / "metrics.csv"
     deadline = time.monotonic() + 120

@@ -181,11 +181,14 @@ def test_a_signal_inside_a_save_is_held_until_the_file_is_complete(tmp_path, mon
 
     monkeypatch.setattr(torch, "save", save)
     previous = signal.getsignal(signal.SIGTERM)
+    # Python's Ctrl-C handler even where this process started as a shell's background job (which ignores SIGINT).
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         code = main.main([*DQN, "--steps", "400", "--quiet",
                           "--run-dir", str(tmp_path), "--no-early-stop", "--set", *SMALL, "checkpoint_every=100"])
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     out = capsys.readouterr().out
     assert signalled and code == 130 and "Interrupted at step" in out
     data = load_checkpoint(tmp_path / "checkpoints" / "last.pt", resumable=True)  # complete and resumable

@@ -336,7 +336,7 @@ def test_play_picks_by_the_same_test_not_by_each_runs_own_evaluation(tmp_path, m
         metrics.write("eval,60,,,,0.9,0.1,,,,1.0\n")  # its own evaluation, against random
     assert main.main(["play", "--env", C4, "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would play dqn (connect_four)" in out
+    assert "would play alphazero (connect_four)" in out
     assert "against minimax:2" in out and "the best of 2 saved agents on the same test" in out
     cache = json.loads((weak / "checkpoints" / "reference.json").read_text())
     assert cache["best.pt"]["reference"].startswith(C4 + "|minimax:2")  # measured once, then cached

@@ -18,7 +18,8 @@ from envs.registry import CONNECT_FOUR, TRON
 from tests.ui_support import key
 
 C4, TRON_ID = CONNECT_FOUR.env_id, TRON.env_id
-SHIPPED_C4 = "assets/agents/connect_four.pt"
+SHIPPED_C4 = "assets/agents/connect_four_dqn.pt"  # the DQN with its lookahead: depth budgets
+SHIPPED_AZ = "assets/agents/connect_four.pt"  # the AlphaZero agent: simulation budgets
 
 
 @pytest.mark.parametrize("env_id, text, bot, path, budget", [
@@ -67,6 +68,19 @@ def test_depth_budgets_recompose_the_shipped_agents_lookahead():
             ladder.load_level_agent(C4, ladder.parse_spec(C4, text))
     with pytest.raises(DojoError, match="trained on"):
         ladder.load_level_agent(TRON_ID, ladder.parse_spec(TRON_ID, SHIPPED_C4))
+
+
+def test_simulation_budgets_set_the_shipped_alphazero_agents_search():
+    shipped = ladder.load_level_agent(C4, ladder.parse_spec(C4, SHIPPED_AZ))
+    small = ladder.load_level_agent(C4, ladder.parse_spec(C4, f"{SHIPPED_AZ}@sims=8"))
+    assert small.simulations == 8 and shipped.simulations == shipped.config.play_simulations > 8
+    board = Board()
+    for col in (3, 3, 4, 4, 0, 0):  # the side to move wins at once in column 2 or 5
+        board.play(col)
+    assert small.act(board.planes(0), action_mask=board.legal_mask()) in (2, 5)
+    assert len(small.explain(board.planes(0))["visits"]) == 7
+    with pytest.raises(DojoError, match="no lookahead"):
+        ladder.load_level_agent(C4, ladder.parse_spec(C4, f"{SHIPPED_AZ}@depth=2"))
 
 
 def synthetic_games(true_elo, games_per_pair, seed=0):

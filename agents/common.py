@@ -164,6 +164,7 @@ class StepEvent:
     truncated: bool
     info: dict[str, Any]
     episode_return: float
+    reset: bool = False  # the episode's first observation, not a step
 
 
 StepHook = Callable[[StepEvent], bool | None]
@@ -176,6 +177,13 @@ def report_step(on_step: StepHook | None, env: gym.Env, obs: Any, reward: float,
     if on_step is None:
         return True
     return on_step(StepEvent(env, obs, reward, terminated, truncated, info, episode_return)) is not False
+
+
+def report_reset(on_step: StepHook | None, env: gym.Env, obs: Any, info: dict[str, Any]) -> bool:
+    """Tell ``on_step`` about an episode's reset; whether the learner may go on with its slice."""
+    if on_step is None:
+        return True
+    return on_step(StepEvent(env, obs, 0.0, False, False, info, 0.0, reset=True)) is not False
 
 
 def action_mask_of(info: dict[str, Any]) -> np.ndarray | None:

@@ -34,6 +34,7 @@ from agents.common import (
     mask_tensor,
     preprocess,
     preprocess_batch,
+    report_reset,
     report_step,
     restore_generator,
 )
@@ -264,7 +265,7 @@ class DQNLearner:
         finished: list[dict[str, float]] = []
         if self._raw is None:
             info = self._start_episode()
-            if not report_step(on_step, self.env, self._raw, 0.0, False, False, info, 0.0):
+            if not report_reset(on_step, self.env, self._raw, info):
                 return finished
         while True:
             action = self._choose_action()

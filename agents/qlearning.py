@@ -21,6 +21,7 @@ from agents.common import (
     episode_seed,
     generator_state,
     make_env,
+    report_reset,
     report_step,
     restore_generator,
 )
@@ -198,7 +199,7 @@ class QLearningLearner:
         raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
         state = self.discretizer.index(raw)
         total, length, td_sum = 0.0, 0, 0.0
-        if not report_step(on_step, self.env, raw, 0.0, False, False, info, 0.0):
+        if not report_reset(on_step, self.env, raw, info):
             return []
         while True:
             mask = action_mask_of(info)

@@ -25,6 +25,7 @@ from agents.common import (
     make_env,
     mask_tensor,
     preprocess,
+    report_reset,
     report_step,
     restore_generator,
 )
@@ -85,7 +86,7 @@ class ReinforceLearner:
         env step (and the reset); when it returns False the episode is dropped unfinished."""
         raw, info = self.env.reset(seed=episode_seed(self.seed, self.episodes))
         observations, actions, rewards, masks = [], [], [], []
-        if not report_step(on_step, self.env, raw, 0.0, False, False, info, 0.0):
+        if not report_reset(on_step, self.env, raw, info):
             return []
         while True:
             obs = torch.as_tensor(preprocess(raw, self.spaces["observation"]), device=self.device).unsqueeze(0)

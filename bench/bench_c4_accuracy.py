@@ -34,6 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from agents.errors import DojoError  # noqa: E402
 from envs.connect_four.rules import Board  # noqa: E402
 from envs.connect_four.solver import SearchBudgetExceeded, Solver, canonical_key  # noqa: E402
 from envs.registry import CONNECT_FOUR, make_bot  # noqa: E402
@@ -49,18 +50,18 @@ DEFAULT_PLAYERS = (str(AGENT), "minimax:2", "minimax:4", "random", "perfect")
 
 
 def load_player(spec: str, rng: np.random.Generator):
-    """``(obs, mask) -> column`` for a checkpoint path or a built-in bot name."""
-    if spec.endswith(".pt") or Path(spec).is_file():
-        from agents import load_agent
+    """``(obs, mask) -> column`` for a built-in bot name or a checkpoint, with a ladder budget where given
+    (``agent.pt@sims=1600``, ``agent.pt@depth=2``)."""
+    from agents.ladder import load_level_agent, parse_spec
 
-        agent = load_agent(spec)
-        if agent.env_id != "dojo/ConnectFour-v0":
-            raise SystemExit(f"{spec} plays {agent.env_id}, not Connect Four")
-        return lambda obs, mask: int(agent.act(obs, action_mask=mask))
     try:
-        return make_bot(CONNECT_FOUR.env_id, spec, rng)
-    except ValueError as error:
+        parsed = parse_spec(CONNECT_FOUR.env_id, spec)
+        if parsed.bot is not None:
+            return make_bot(CONNECT_FOUR.env_id, spec, rng)
+        agent = load_level_agent(CONNECT_FOUR.env_id, parsed)
+    except (DojoError, ValueError) as error:
         raise SystemExit(str(error)) from None
+    return lambda obs, mask: int(agent.act(obs, action_mask=mask))
 
 
 def play_games(count: int, noise: float, rng: np.random.Generator) -> list[list[int]]:

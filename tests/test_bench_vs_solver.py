@@ -32,3 +32,23 @@ def test_finished_games_are_read_off_the_board():
 
 def test_a_position_over_the_budget_is_unknown():
     assert known_value(Solver(node_limit=1_000), Board(), 0) is None
+
+
+def test_bench_players_take_ladder_budgets_and_refuse_bad_specs():
+    """The Connect Four benches' players: a bot, a checkpoint with a simulation budget, one-line exits otherwise."""
+    import numpy as np
+    import pytest
+
+    from agents.ladder import ROOT
+    from bench.bench_c4_accuracy import load_player
+
+    board = replay("33")
+    rng = np.random.default_rng(0)
+    agent = load_player(str(ROOT / "assets" / "agents" / "connect_four.pt") + "@sims=2", rng)
+    assert board.legal_mask()[agent(board.planes(board.current_player), board.legal_mask())]
+    assert load_player("minimax:1", rng)(board.planes(board.current_player), board.legal_mask()) in range(7)
+    for bad, message in (("minimax:x", "minimax"), ("assets/agents/connect_four.pt@sims=x", "budget"),
+                         (str(ROOT / "assets" / "agents" / "tron.pt"), "not dojo/ConnectFour-v0")):
+        with pytest.raises(SystemExit, match=message) as raised:
+            load_player(bad, rng)
+        assert "\n" not in str(raised.value)

@@ -1,6 +1,7 @@
 """Watch speeds: the app starts at fast, where the learner runs free of the frame rate (latest frame wins), and the
 app's watch runs use a game's watch preset variant."""
 
+import sys
 import time
 
 import pytest
@@ -87,6 +88,43 @@ def test_paused_single_step_at_fast_shows_the_step(tmp_path):
         assert session.trainer.steps == paused_at + 1 and session.view.source == "training"
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("speed", ["fast", "realtime"])
+def test_every_single_step_is_one_env_step_and_its_frame(tmp_path, speed):
+    """Single steps in a row (40, and on until two episodes ended) cross slice ends (train_freq) and resets: each
+    one moves the learner by exactly one env step and draws that step (a token spent at a slice's start once gave
+    two steps)."""
+    session = session_for(tmp_path, speed)
+    try:
+        # Realtime's learner waits for the screen to take its frames: each poll is a screen frame.
+        assert wait_for(lambda: session.update(1 / 60) or session.trainer.steps >= 20)
+        session.set_paused(True)
+        assert wait_for(lambda: _parked(session))
+        episodes_before = session.trainer.learner.episodes
+        for taken in range(600):
+            if taken >= 40 and session.trainer.learner.episodes >= episodes_before + 2:
+                break
+            steps, rendered = session.trainer.steps, session.frames_rendered
+            session.single_step()
+            assert wait_for(lambda rendered=rendered: session.frames_rendered == rendered + 1 and _parked(session))
+            time.sleep(0.01)
+            assert (session.trainer.steps, session.frames_rendered) == (steps + 1, rendered + 1)
+            session.update(1 / 60)
+            assert session.view.source == "training"
+        assert session.trainer.learner.episodes >= episodes_before + 2  # the steps crossed resets
+    finally:
+        session.close()
+
+
+def _parked(session) -> bool:
+    """The learner thread waits for a single step: after a shown step, or before a slice."""
+    frame = sys._current_frames().get(session._thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name == "_wait":
+            return frame.f_back is not None and frame.f_back.f_code.co_name in ("_paused_step", "_learn")
+        frame = frame.f_back
+    return False
 
 
 @pytest.mark.parametrize("agent, env_id, choice, variant", [

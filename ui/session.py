@@ -148,6 +148,9 @@ class TrainingSession(TrainerHooks):
         self._requests: list[tuple[str, Callable[[], str]]] = []
         self._stop = False
         self._step_tokens = 0
+        # Paused with training frames shown: a single step's token was spent on a step the learner has not taken
+        # yet (its slice ended first); the next slice may start on it.
+        self._step_granted = False
         self._frame_wanted = False  # fast: the screen is ready for the learner's next frame
         self.frames_rendered = 0  # training frames the learner drew (what the speeds cost it)
         self.frames_shown = 0  # training frames the screen took
@@ -190,6 +193,7 @@ class TrainingSession(TrainerHooks):
         with self._cond:
             if paused and not self.paused:
                 self._paused_at = time.perf_counter()
+                self._step_granted = False
             elif self.paused and not paused and self._paused_at is not None:
                 self.trainer.exclude_time(time.perf_counter() - self._paused_at)  # the clock stops while paused
                 self._paused_at = None
@@ -208,6 +212,7 @@ class TrainingSession(TrainerHooks):
         with self._cond:
             if not self.paused:
                 self._paused_at = time.perf_counter()
+                self._step_granted = False
             self.paused = True
             self._step_tokens += 1
             self._cond.notify_all()
@@ -287,8 +292,9 @@ class TrainingSession(TrainerHooks):
                 with self._cond:
                     if not self._wait(self._may_start_slice):
                         break
-                    if self.paused and not self.recording:
+                    if self.paused and not (self.recording and self._step_granted):
                         self._step_tokens -= 1
+                        self._step_granted = self.recording
                 before = trainer.steps
                 trainer.step()
                 with self._cond:
@@ -317,7 +323,7 @@ class TrainingSession(TrainerHooks):
 
     def _may_start_slice(self) -> bool:
         if self.paused:
-            return self._step_tokens > 0
+            return self._step_tokens > 0 or (self.recording and self._step_granted)
         if not self.taps_steps and self.speed == "realtime":
             return self._budget > 0
         return True
@@ -336,34 +342,43 @@ class TrainingSession(TrainerHooks):
             return False
         if not self.recording:
             return True
+        if self.paused:
+            return self._paused_step(event)
         if self.speed == "fast":
             return self._live_frame(event)
         with self._cond:
-            ready = self._wait(lambda: len(self._frames) < QUEUE_FRAMES and (not self.paused or self._step_tokens > 0)
-                               or not self.recording)
-            if not ready:
+            if not self._wait(lambda: len(self._frames) < QUEUE_FRAMES or self.paused or not self.recording):
                 return False
-            if self.paused and self._step_tokens > 0:
-                self._step_tokens -= 1
+        if self.paused:
+            return self._paused_step(event)
         if self.recording:
             self._record(event)
         return True
 
-    def _live_frame(self, event: StepEvent) -> bool:
-        """Fast: never wait for the display; draw a frame only when the screen wants one (and, paused, at each
-        single step, so the step is seen)."""
-        if not self.paused and not self._frame_wanted:
-            return True  # the common case: two attribute reads, no lock, no drawing
+    def _paused_step(self, event: StepEvent) -> bool:
+        """Paused: show the step the learner just took, then park until the next single step. The reset between
+        two episodes passes without a stop, so one single step is always one env step, and the frame shows it."""
+        if event.reset:
+            return True
+        self._step_granted = False
+        self._record(event)
         with self._cond:
             if not self._wait(lambda: not self.paused or self._step_tokens > 0 or not self.recording):
                 return False
             if self.paused and self._step_tokens > 0:
                 self._step_tokens -= 1
-            elif not self._frame_wanted:
+                self._step_granted = True
+        return True
+
+    def _live_frame(self, event: StepEvent) -> bool:
+        """Fast: never wait for the display; draw a frame only when the screen wants one."""
+        if not self._frame_wanted:
+            return True  # the common case: one attribute read, no lock, no drawing
+        with self._cond:
+            if not self._frame_wanted:
                 return True
             self._frame_wanted = False
-        if self.recording:
-            self._record(event)
+        self._record(event)
         return True
 
     def _record(self, event: StepEvent) -> None:

@@ -58,10 +58,18 @@ def load_player(spec: str, rng: np.random.Generator):
         parsed = parse_spec(CONNECT_FOUR.env_id, spec)
         if parsed.bot is not None:
             return make_bot(CONNECT_FOUR.env_id, spec, rng)
+        import torch
+
+        torch.set_num_threads(1)  # a batch-1 search: more threads only fight the other bench or trainer for cores
         agent = load_level_agent(CONNECT_FOUR.env_id, parsed)
     except (DojoError, ValueError) as error:
         raise SystemExit(str(error)) from None
     return lambda obs, mask: int(agent.act(obs, action_mask=mask))
+
+
+def player_label(spec: str) -> str:
+    """A player's name in the tables: a checkpoint's file name with its budget, or the bot's name."""
+    return Path(spec).name if "/" in spec or ".pt" in spec else spec
 
 
 def play_games(count: int, noise: float, rng: np.random.Generator) -> list[list[int]]:
@@ -232,14 +240,14 @@ def main() -> int:
                for stage in range(len(STAGES))]
     if any(missing):
         print(f"unlabelled positions per stage, left out: {missing} (--label-missing labels them)")
-    print(f"{'player':<26}{'stage':<8}{'positions':>10}{'optimal':>9}{'best score':>12}{'blunders':>10}"
+    print(f"{'player':<30}{'stage':<8}{'positions':>10}{'optimal':>9}{'best score':>12}{'blunders':>10}"
           f"{'contested':>11}{'opt.contested':>15}{'ms/move':>9}")
     results = {}
     for spec in args.players:
         report = measure(spec, positions, args.seed)
         results[spec] = report
         for stage, line in report.items():
-            print(f"{Path(spec).name if spec.endswith('.pt') else spec:<26}{stage:<8}{line['positions']:>10}"
+            print(f"{player_label(spec):<30}{stage:<8}{line['positions']:>10}"
                   f"{line['optimal']:>9.1%}{line['best_score']:>12.1%}{line['blunders']:>10.1%}"
                   f"{line['contested']:>11}{line['optimal_contested']:>15.1%}{line['ms_per_move']:>9.1f}", flush=True)
     print(json.dumps({"bench": "c4_accuracy", "data": str(args.data.relative_to(ROOT) if args.data.is_relative_to(ROOT)

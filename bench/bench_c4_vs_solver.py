@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_c4_accuracy import AGENT, load_player  # noqa: E402
+from bench.bench_c4_accuracy import AGENT, load_player, player_label  # noqa: E402
 from envs.connect_four.rules import Board  # noqa: E402
 from envs.connect_four.solver import SearchBudgetExceeded, Solver, budgeted_solver_player  # noqa: E402
 
@@ -87,7 +87,7 @@ def main() -> int:
             game = play(player, args.seat, args.seed + index, labeller)
             games.append(game)
             marks = " ".join({1: "+", 0: "=", -1: "-", None: "?"}[value] for value in game["values"])
-            print(f"{Path(spec).name} seed {game['seed']}: {['lost', 'drew', 'won'][game['result'] + 1]} "
+            print(f"{player_label(spec)} seed {game['seed']}: {['lost', 'drew', 'won'][game['result'] + 1]} "
                   f"({game['moves']}); values after its moves: {marks}; first drop at ply "
                   f"{game['blunder_ply'] or '-'}; defence exact {game['defence_exact']}/"
                   f"{game['defence_exact'] + game['defence_fallbacks']}", flush=True)
@@ -98,7 +98,7 @@ def main() -> int:
     for spec, row in rows.items():
         blunders = sum(game["blunder_ply"] is not None for game in row["games"])
         per_move = float(np.mean([game["player_s_per_move"] for game in row["games"]]))
-        print(f"{Path(spec).name:<34}{args.seat:>5}{row['won']:>5}{row['drawn']:>7}{row['lost']:>6}"
+        print(f"{player_label(spec):<34}{args.seat:>5}{row['won']:>5}{row['drawn']:>7}{row['lost']:>6}"
               f"{blunders:>10}{per_move:>8.2f}")
     print(json.dumps({"bench": "c4_vs_solver", "seat": args.seat, "results": rows}))
     return 0

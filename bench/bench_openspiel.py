@@ -24,7 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.bench_c4_accuracy import load_player  # noqa: E402
+from bench.bench_c4_accuracy import load_player, player_label  # noqa: E402
 from envs.connect_four.rules import COLS, ROWS, Board  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -104,16 +104,16 @@ def main() -> int:
         import pyspiel  # noqa: F401
     except ImportError:
         raise SystemExit("this bench needs OpenSpiel: pip install -r requirements-dev.txt") from None
-    print(f"{'player':<24}{'mcts sims':>10}{'first W/D/L':>14}{'second W/D/L':>14}{'win rate':>16}"
+    print(f"{'player':<30}{'mcts sims':>10}{'first W/D/L':>14}{'second W/D/L':>14}{'win rate':>16}"
           f"{'ms/move':>9}{'mcts ms':>9}")
     results = {}
     for spec in args.players:
         for simulations in args.simulations:
             line = match(spec, simulations, args.games, args.seed)
-            name = Path(spec).name if spec.endswith(".pt") else spec
+            name = player_label(spec)
             results[f"{name} vs mcts:{simulations}"] = line
             first, second = line["first"], line["second"]
-            print(f"{name:<24}{simulations:>10}{'{W}/{D}/{L}'.format(**first):>14}{'{W}/{D}/{L}'.format(**second):>14}"
+            print(f"{name:<30}{simulations:>10}{'{W}/{D}/{L}'.format(**first):>14}{'{W}/{D}/{L}'.format(**second):>14}"
                   f"{line['win_rate']:>9.1%} ±{line['win_rate_se']:.1%}{line['player_ms_per_move']:>9.1f}"
                   f"{line['mcts_ms_per_move']:>9.1f}", flush=True)
     print(json.dumps({"bench": "openspiel", "results": results}))

@@ -360,9 +360,9 @@ class TrainingSession(TrainerHooks):
         two episodes passes without a stop, so one single step is always one env step, and the frame shows it."""
         if event.reset:
             return True
-        self._step_granted = False
         self._record(event)
         with self._cond:
+            self._step_granted = False  # the step the grant was for is taken
             if not self._wait(lambda: not self.paused or self._step_tokens > 0 or not self.recording):
                 return False
             if self.paused and self._step_tokens > 0:

@@ -135,19 +135,20 @@ def replay_text(moves: str) -> Board:
     return replay([int(char) for char in moves])
 
 
-def label(positions: list[dict], out: Path, node_limit: int | None) -> None:
+def label(positions: list[dict], out: Path, node_limit: int | None, min_ply: int = 0) -> None:
     """Every legal move's exact score; the file is rewritten as it goes, so a stopped run keeps its work.
 
     A position whose labelling needs more than ``node_limit`` positions searched per move is marked
     ``"values": null`` and left out of the measurements (the report counts them); ``--label-missing`` retries
-    every unlabelled position (with a higher ``--node-limit``, more of them succeed)."""
+    every unlabelled position (with a higher ``--node-limit``, more of them succeed) of at least ``min_ply``
+    plies."""
     solver = Solver(node_limit=node_limit)
     # Deepest first: a shallower position's search then reuses what the table learnt about later ones.
     order = sorted(range(len(positions)), key=lambda index: -len(positions[index]["moves"]))
     start = last_save = time.perf_counter()
     for done, index in enumerate(order, 1):
         entry = positions[index]
-        if "values" in entry and entry["values"] is not None:
+        if ("values" in entry and entry["values"] is not None) or len(entry["moves"]) < min_ply:
             continue
         tick = time.perf_counter()
         try:
@@ -225,6 +226,9 @@ def main() -> int:
                         help="label the positions of the set that have no values yet (slow near the start)")
     parser.add_argument("--node-limit", type=int, default=50_000_000,
                         help="skip positions whose labelling needs more positions searched per move than this")
+    parser.add_argument("--min-ply", type=int, default=0,
+                        help="with --label-missing: only positions of at least this many plies (the early ones "
+                             "take longest)")
     parser.add_argument("--data", type=Path, default=DATA, help=f"the labelled set (default {DATA})")
     args = parser.parse_args()
     if args.regenerate or not args.data.is_file():
@@ -235,7 +239,7 @@ def main() -> int:
         save(positions, args.data)
     positions = json.loads(args.data.read_text())
     if args.regenerate or args.label_missing:
-        label(positions, args.data, args.node_limit)
+        label(positions, args.data, args.node_limit, args.min_ply)
     missing = [sum(entry.get("values") is None for entry in positions if entry["stage"] == stage)
                for stage in range(len(STAGES))]
     if any(missing):

@@ -109,6 +109,22 @@ def test_agrees_with_brute_force_on_late_positions() -> None:
     assert len(set(np.sign(scores))) == 3  # the sample holds wins, draws and losses
 
 
+def test_a_tiny_table_full_of_collisions_gives_the_same_scores() -> None:
+    # 1,024 slots for searches of up to ~10^5 positions: every bucket is fought over, so the two-slot replacement
+    # and the enhanced transposition cutoffs (before ply 30) run on overwritten entries all the time.
+    from envs.connect_four import negamax
+
+    rng = np.random.default_rng(11)
+    roomy = Solver(book_path=None)
+    tiny = negamax.new_table(10)
+    for plies in [22, 24, 26, 28, 29, 31] * 2:
+        board = random_position(plies, rng)
+        expected = roomy.score(board)
+        assert negamax.solve(*position_of(board), *tiny, negamax.new_work()) == expected, board
+        if plies > 28:
+            assert expected == brute_force(*position_of(board), {})
+
+
 def test_sign_convention_and_mirror_symmetry() -> None:
     board = board_of("4455")
     assert solve(board) > 0  # the side to move (the first player) wins

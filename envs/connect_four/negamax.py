@@ -12,7 +12,9 @@ The search is negamax with alpha-beta, called with null windows (alpha, alpha + 
 bisects the score range (Pons' "iterative deepening"). Each node only tries moves that do not hand the other
 side an immediate win (a forced block is the only move; a cell under an opponent's winning cell is never
 played), explores them centre first and then by how many winning cells they create, and stores the bound it
-proves in a transposition table (two numpy arrays owned by the caller, so one table serves many solves).
+proves in a transposition table (numpy arrays owned by the caller, so one table serves many solves). Before
+searching its moves a node asks the table whether one of them is already known to refute the window (an
+"enhanced transposition cutoff"), which saves a search whenever a transposition was solved elsewhere.
 """
 
 from __future__ import annotations
@@ -29,10 +31,13 @@ BOTTOM_MASK = sum(1 << (col * STRIDE) for col in range(WIDTH))
 BOARD_MASK = BOTTOM_MASK * ((1 << HEIGHT) - 1)
 COLUMN_MASKS = np.array([((1 << HEIGHT) - 1) << (col * STRIDE) for col in range(WIDTH)], dtype=np.int64)
 CENTRE_FIRST = np.array([3, 2, 4, 1, 5, 0, 6], dtype=np.int64)
-# The table: 2**23 slots indexed by the key's low bits (a mask, not a division: measured 1.5x faster than
-# Pons' prime-sized table of 32-bit partial keys), each keeping the whole 49-bit key and one int8 bound;
-# 72 MB. A slot is overwritten by the newest position that maps to it.
+# The table: 2**23 slots in buckets of two, indexed by the key's low bits (a mask, not a division: measured
+# 1.5x faster than Pons' prime-sized table of 32-bit partial keys), each keeping the whole 49-bit key, one int8
+# bound and the log2 of the positions its search took; 80 MB. A bucket's first slot keeps the costlier search
+# (Breuker's two-level replacement), the second the newest: against one always-replaced slot this halved the
+# positions searched on 8-15-ply positions from real play (bench/bench_c4_solver.py).
 TABLE_BITS = 23
+ETC_PLIES = 30  # enhanced transposition cutoffs only this early: near the end the extra lookups cost more
 LOWER_BOUND_OFFSET = MAX_SCORE - 2 * MIN_SCORE + 2  # stored value > MAX - MIN + 1 marks a lower bound
 
 
@@ -53,9 +58,9 @@ SLOTS = 8  # the work array gives each ply 8 entries for its ordered moves
 SCORE_BASE, NODE_INDEX, LIMIT_INDEX = CELLS * SLOTS, (CELLS + 1) * SLOTS, (CELLS + 1) * SLOTS + 1
 
 
-def new_table(bits: int = TABLE_BITS) -> tuple[np.ndarray, np.ndarray]:
-    """An empty transposition table of 2**bits slots: (keys, values); value 0 marks an empty slot."""
-    return np.zeros(1 << bits, dtype=np.int64), np.zeros(1 << bits, dtype=np.int8)
+def new_table(bits: int = TABLE_BITS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An empty transposition table of 2**bits slots: (keys, values, search sizes); value 0 marks an empty slot."""
+    return np.zeros(1 << bits, dtype=np.int64), np.zeros(1 << bits, dtype=np.int8), np.zeros(1 << bits, dtype=np.int8)
 
 
 def new_work() -> np.ndarray:
@@ -121,9 +126,33 @@ def non_losing_moves(current: int, mask: int) -> int:
     return moves & ~(threats >> 1)  # never fill the cell under an opponent's winning cell
 
 
+@jit(inline="always")
+def bucket_of(key: int, keys: np.ndarray) -> int:
+    """The first of the two slots where ``key`` may be stored."""
+    return (key & ((keys.shape[0] >> 1) - 1)) << 1
+
+
+@jit(inline="always")
+def store(keys: np.ndarray, values: np.ndarray, sizes: np.ndarray, bucket: int, key: int, value: int,
+          searched: int) -> None:
+    """Keep ``value`` for ``key``: in the first slot when its search (``searched`` positions) cost at least as
+    much as the one kept there (or it is the same position), else in the second, always-replaced slot."""
+    size = 0
+    while searched > 1:
+        searched >>= 1
+        size += 1
+    if keys[bucket] == key or size >= sizes[bucket]:
+        keys[bucket] = key
+        values[bucket] = np.int8(value)
+        sizes[bucket] = np.int8(size)
+    else:
+        keys[bucket + 1] = key
+        values[bucket + 1] = np.int8(value)
+
+
 @jit()
 def negamax(current: int, mask: int, moves: int, alpha: int, beta: int, keys: np.ndarray,
-            values: np.ndarray, work: np.ndarray) -> int:
+            values: np.ndarray, sizes: np.ndarray, work: np.ndarray) -> int:
     """The score if it lies in (alpha, beta); else a bound on the side the window was missed.
 
     Precondition: the side to move cannot win at once (the caller checks; non-losing moves keep it true).
@@ -147,21 +176,23 @@ def negamax(current: int, mask: int, moves: int, alpha: int, beta: int, keys: np
         if alpha >= beta:
             return beta
     key = current + mask  # unique: per column, the discs of the mover plus the column's fill never carry
-    slot = key & (keys.shape[0] - 1)
-    if keys[slot] == key and values[slot] != 0:
-        stored = np.int64(values[slot])
-        if stored > MAX_SCORE - MIN_SCORE + 1:
-            bound = stored - LOWER_BOUND_OFFSET
-            if alpha < bound:
-                alpha = bound
-                if alpha >= beta:
-                    return alpha
-        else:
-            bound = stored + MIN_SCORE - 1
-            if beta > bound:
-                beta = bound
-                if alpha >= beta:
-                    return beta
+    bucket = bucket_of(key, keys)
+    for slot in range(bucket, bucket + 2):
+        if keys[slot] == key and values[slot] != 0:
+            stored = np.int64(values[slot])
+            if stored > MAX_SCORE - MIN_SCORE + 1:
+                bound = stored - LOWER_BOUND_OFFSET
+                if alpha < bound:
+                    alpha = bound
+                    if alpha >= beta:
+                        return alpha
+            else:
+                bound = stored + MIN_SCORE - 1
+                if beta > bound:
+                    beta = bound
+                    if alpha >= beta:
+                        return beta
+    start = work[NODE_INDEX]
     # Order: more new winning cells first; among equals the more central column (insertion sort, stable).
     base = moves * SLOTS  # one frame per ply is alive at a time, so each ply owns a row (see new_work)
     count = 0
@@ -177,17 +208,25 @@ def negamax(current: int, mask: int, moves: int, alpha: int, beta: int, keys: np
                 position -= 1
             work[base + position] = move
             work[SCORE_BASE + position] = score
+    if moves < ETC_PLIES:
+        # A move whose resulting position has a stored upper bound u scores at least -u for us.
+        for index in range(count - 1, -1, -1):
+            child = (current ^ mask) + (mask | work[base + index])
+            child_bucket = bucket_of(child, keys)
+            for slot in range(child_bucket, child_bucket + 2):
+                if keys[slot] == child and 0 < values[slot] <= MAX_SCORE - MIN_SCORE + 1:
+                    bound = -(np.int64(values[slot]) + MIN_SCORE - 1)
+                    if bound >= beta:
+                        return bound
     for index in range(count - 1, -1, -1):
         move = work[base + index]
-        score = -negamax(current ^ mask, mask | move, moves + 1, -beta, -alpha, keys, values, work)
+        score = -negamax(current ^ mask, mask | move, moves + 1, -beta, -alpha, keys, values, sizes, work)
         if score >= beta:
-            keys[slot] = key
-            values[slot] = np.int8(score + LOWER_BOUND_OFFSET)
+            store(keys, values, sizes, bucket, key, score + LOWER_BOUND_OFFSET, work[NODE_INDEX] - start)
             return score
         if score > alpha:
             alpha = score
-    keys[slot] = key
-    values[slot] = np.int8(alpha - MIN_SCORE + 1)
+    store(keys, values, sizes, bucket, key, alpha - MIN_SCORE + 1, work[NODE_INDEX] - start)
     return alpha
 
 
@@ -198,7 +237,8 @@ def half_toward_zero(value: int) -> int:
 
 
 @jit()
-def solve(current: int, mask: int, moves: int, keys: np.ndarray, values: np.ndarray, work: np.ndarray) -> int:
+def solve(current: int, mask: int, moves: int, keys: np.ndarray, values: np.ndarray, sizes: np.ndarray,
+          work: np.ndarray) -> int:
     """The exact score of a running position for the side to move, by null-window bisection."""
     if can_win_now(current, mask):
         return (CELLS + 1 - moves) // 2
@@ -211,7 +251,7 @@ def solve(current: int, mask: int, moves: int, keys: np.ndarray, values: np.ndar
             middle = half_toward_zero(low)
         elif middle >= 0 and half_toward_zero(high) > middle:
             middle = half_toward_zero(high)
-        result = negamax(current, mask, moves, middle, middle + 1, keys, values, work)
+        result = negamax(current, mask, moves, middle, middle + 1, keys, values, sizes, work)
         if work[NODE_INDEX] > work[LIMIT_INDEX]:
             return 0
         if result <= middle:

@@ -5,7 +5,7 @@ Scores follow Pascal Pons' convention, always for the side to move: ``22 - n`` w
 disc (a slower loss scores higher). The sign alone is the game-theoretic result: > 0 win, 0 draw, < 0 loss.
 
 The search (envs/connect_four/negamax.py, numba) is compiled on the first solve, not on import, and keeps one
-transposition table (72 MB, allocated on first use) across calls, so the moves of one game share their work.
+transposition table (80 MB, allocated on first use) across calls, so the moves of one game share their work.
 Positions near the start of the game can be answered from an opening book (envs/connect_four/book.py) when
 one is installed at :data:`BOOK_PATH`.
 """
@@ -92,7 +92,7 @@ class Solver:
         self.book_path = book_path
         self.node_limit = node_limit
         self._book: dict[int, int] | None = None
-        self._table: tuple[np.ndarray, np.ndarray] | None = None
+        self._table: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._work: np.ndarray | None = None
         self.nodes = 0  # positions searched so far, over every call
 
@@ -133,11 +133,10 @@ class Solver:
 
         if self._table is None:
             self._table, self._work = negamax.new_table(), negamax.new_work()
-        keys, values = self._table
         work = self._work
         work[negamax.NODE_INDEX] = 0
         work[negamax.LIMIT_INDEX] = np.iinfo(np.int64).max if self.node_limit is None else self.node_limit
-        score = int(negamax.solve(current, mask, moves, keys, values, work))
+        score = int(negamax.solve(current, mask, moves, *self._table, work))
         self.nodes += int(work[negamax.NODE_INDEX])
         if work[negamax.NODE_INDEX] > work[negamax.LIMIT_INDEX]:
             self.clear()
@@ -160,7 +159,7 @@ _SHARED: Solver | None = None
 
 
 def shared_solver() -> Solver:
-    """The process-wide solver (one 72 MB table however many bots and envs use it)."""
+    """The process-wide solver (one 80 MB table however many bots and envs use it)."""
     global _SHARED
     if _SHARED is None:
         _SHARED = Solver()
@@ -230,7 +229,7 @@ _BUDGETED: Solver | None = None
 
 
 def budgeted_solver_player(rng: np.random.Generator) -> BudgetedSolverPlayer:
-    """``solver`` for the registry: every such player shares one capped solver (one 72 MB table)."""
+    """``solver`` for the registry: every such player shares one capped solver (one 80 MB table)."""
     global _BUDGETED
     if _BUDGETED is None:
         _BUDGETED = Solver(node_limit=SOLVER_NODE_BUDGET)

@@ -6,7 +6,7 @@ bench samples positions in three stages (plies 4-12, 13-24, 25+; finished positi
 legal move left out, one copy of each position up to mirroring) and labels every legal move with its exact
 score (envs/connect_four/solver.py). The labelled set is cached in bench/data/c4_positions.json so later runs
 are fast and comparable; ``--regenerate`` rebuilds it. The committed set (seed 0, 150 games, 979 positions)
-has 724 labelled: its first stage only at plies 10-12, the earlier positions being too slow to label (hours).
+has 825 labelled: its first stage only at plies 8-12, the 154 earlier positions being too slow to label (hours).
 
 For each player (an agent checkpoint or a built-in bot name) it reports per stage:
 - optimal: the share of moves that keep the best game-theoretic result (win / draw / loss) of the position;
@@ -145,11 +145,11 @@ def label(positions: list[dict], out: Path, node_limit: int | None, min_ply: int
     solver = Solver(node_limit=node_limit)
     # Deepest first: a shallower position's search then reuses what the table learnt about later ones.
     order = sorted(range(len(positions)), key=lambda index: -len(positions[index]["moves"]))
+    pending = [index for index in order if positions[index].get("values") is None
+               and len(positions[index]["moves"]) >= min_ply]
     start = last_save = time.perf_counter()
-    for done, index in enumerate(order, 1):
+    for done, index in enumerate(pending, 1):
         entry = positions[index]
-        if ("values" in entry and entry["values"] is not None) or len(entry["moves"]) < min_ply:
-            continue
         tick = time.perf_counter()
         try:
             values = solver.move_values(replay_text(entry["moves"]))
@@ -157,10 +157,10 @@ def label(positions: list[dict], out: Path, node_limit: int | None, min_ply: int
         except SearchBudgetExceeded:
             entry["values"] = None
         entry["seconds"] = round(time.perf_counter() - tick, 3)
-        if time.perf_counter() - last_save > 30 or done == len(order):
+        if time.perf_counter() - last_save > 30 or done == len(pending):
             save(positions, out)
             last_save = time.perf_counter()
-            print(f"labelled {done}/{len(order)} ({time.perf_counter() - start:.0f} s)", flush=True)
+            print(f"labelled {done}/{len(pending)} ({time.perf_counter() - start:.0f} s)", flush=True)
 
 
 def save(positions: list[dict], out: Path) -> None:

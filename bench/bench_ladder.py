@@ -40,8 +40,9 @@ DEFAULT_LEVELS = {
                           "assets/agents/connect_four.pt@sims=2", "minimax:4", "assets/agents/connect_four.pt@sims=16",
                           "minimax:6", "assets/agents/connect_four.pt@sims=100", "solver",
                           "assets/agents/connect_four.pt"),
-    TRON.env_id: ("random", "wall-follower", "pattern", "space", "assets/agents/tron.pt@depth=0",
-                  "assets/agents/tron.pt@depth=2", "voronoi:d2", "voronoi:10", "voronoi:30"),
+    TRON.env_id: ("random", "wall-follower", "pattern", "assets/agents/tron_dqn.pt@depth=0", "space",
+                  "assets/agents/tron.pt@sims=2", "assets/agents/tron_dqn.pt@depth=2", "voronoi:d2",
+                  "assets/agents/tron.pt", "voronoi:10", "voronoi:30", "voronoi"),
 }
 
 

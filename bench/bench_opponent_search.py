@@ -91,8 +91,8 @@ def main() -> int:
                         help=f"depth of the line searches (default and most: {MAX_LINE_TICKS})")
     parser.add_argument("--warmup", type=int, default=20, help="games the model learns from first (default 20)")
     parser.add_argument("--seed", type=int, default=1000, help="seed of the first measured game (default 1000)")
-    parser.add_argument("--agent", default=str(ROOT / "assets" / "agents" / "tron.pt"),
-                        help="Tron agent whose network values the leaves (default: the shipped one)")
+    parser.add_argument("--agent", default=str(ROOT / "assets" / "agents" / "tron_dqn.pt"),
+                        help="Tron agent whose network values the leaves (default: the shipped DQN, tron_dqn.pt)")
     args = parser.parse_args()
     if args.games < 1 or args.warmup < 0 or not 1 <= args.ticks <= MAX_LINE_TICKS:
         parser.error(f"--games must be >= 1, --warmup >= 0 and --ticks 1..{MAX_LINE_TICKS}")

@@ -127,13 +127,18 @@ def test_runs_folder_then_holds_two_of_each_and_a_broken_one(tiny):
     """What a user's runs/ looks like after a while: every run twice (globs match several), a play session's log
     and model, and a run folder that cannot be read."""
     runs = tiny / "runs"
-    # A play session against the shipped Tron agent logs boards with its territory planes: replaying a log so
-    # labelled writes the same files (games.jsonl, opponent_model.pt) as such a session.
+    # A play session against the shipped Tron agent logs boards as that agent sees them (its env_kwargs: planes
+    # only, or with territory planes): replaying a log so labelled writes the same files (games.jsonl,
+    # opponent_model.pt) as such a session.
+    from agents import load_agent
+
+    shipped = load_agent(REPO / "assets" / "agents" / "tron.pt", device="cpu").env_kwargs
+    view = {key: value for key, value in shipped.items() if key in ("territory_plane", "obs_mode")}
     assert main.main(["train-opponent-model", "--env", "dojo/Tron-v0", "--games", "2", "--quiet",
                       "--run-dir", "scratch"]) == 0
     games = [json.loads(line) for line in (tiny / "scratch" / "games.jsonl").read_text().splitlines()]
     log = tiny / "scratch" / "session.jsonl"
-    log.write_text("".join(json.dumps({**game, "env_kwargs": {"territory_plane": True}, "opponent": "human"}) + "\n"
+    log.write_text("".join(json.dumps({**game, "env_kwargs": view, "opponent": "human"}) + "\n"
                            for game in games))
     assert main.main(["train-opponent-model", "--from-log", str(log), "--quiet",
                       "--run-dir", "runs/play-tron-20260101-000000"]) == 0
